@@ -1,0 +1,360 @@
+"""The store: everything the registry reads and writes goes through :class:`Store`.
+
+Two implementations share the interface: :class:`OxigraphStore` (embedded pyoxigraph, on disk
+by default) and ``RemoteStore`` (a SPARQL 1.1 + Graph Store Protocol server, in
+``registry/remote_store.py``).
+
+How the embedded store keeps the promises of the architecture:
+
+* **One writer.** RocksDB allows one process per directory, so the process that opened the
+  store (the server, or ``bildungsnetz harvest``) is the only writer.
+* **Readers never see half a swap.** After a batch of writes the writer *publishes a snapshot*:
+  a RocksDB checkpoint (hard links, cheap) under ``snapshots/``. Readers — the API in the
+  server process and the SPARQL query worker processes — open the current snapshot read-only, so
+  they see whole swaps only, and a query worker can be killed without touching the store.
+* **A swap is a diff.** :meth:`Store.replace_graph` compares the new content with the graph's
+  current triples and applies only the difference, in one transaction (a SPARQL update). An
+  unchanged re-harvest writes nothing; 1 % changed writes 1 %. A large load into an empty graph
+  uses the bulk loader. Before a swap the target content is written to ``journal/``; a crash in
+  the middle is finished when the store is next opened, so a graph is never left half replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeAlias
+
+import pyoxigraph as ox
+
+from .errors import QuerySyntaxError, RegistryError
+
+__all__ = [
+    "GraphDelta",
+    "OxigraphStore",
+    "QueryResult",
+    "SnapshotReader",
+    "Store",
+    "open_store",
+]
+
+QueryResult: TypeAlias = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+#: below this many new triples a load into an empty graph is one transaction, above it bulk
+_BULK_THRESHOLD = 20_000
+
+
+@dataclass(frozen=True)
+class GraphDelta:
+    """What a :meth:`Store.replace_graph` changed."""
+
+    added: int
+    removed: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+class Store(ABC):
+    """What the registry needs from a triple store."""
+
+    @abstractmethod
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query; the default graph is the union of all graphs unless
+        ``default_graph`` names graphs."""
+
+    @abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL update (one transaction)."""
+
+    @abstractmethod
+    def triples(self, graph: str) -> Iterator[ox.Triple]:
+        """The triples of one named graph."""
+
+    @abstractmethod
+    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> GraphDelta:
+        """Make ``graph`` hold exactly ``triples``; readers see the old or the new graph."""
+
+    @abstractmethod
+    def add(self, graph: str, triples: Iterable[ox.Triple]) -> None:
+        """Add triples to ``graph`` in one transaction."""
+
+    @abstractmethod
+    def remove_graph(self, graph: str) -> None:
+        """Remove a named graph and its triples."""
+
+    @abstractmethod
+    def named_graphs(self) -> list[str]:
+        """IRIs of the named graphs."""
+
+    @abstractmethod
+    def dump(self, format: ox.RdfFormat, *, graph: str | None = None) -> bytes:
+        """Serialise one graph, or the whole dataset for a dataset format."""
+
+    def publish(self) -> None:  # noqa: B027 - optional hook, nothing to do by default
+        """Make the writes so far visible to snapshot readers."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the store."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _nt(triples: Iterable[ox.Triple]) -> str:
+    return ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+
+
+def _translate(exc: Exception) -> RegistryError:
+    return QuerySyntaxError(str(exc))
+
+
+class OxigraphStore(Store):
+    """The embedded pyoxigraph store; ``path=None`` keeps everything in memory (tests)."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        if self.path is None:
+            self._store = ox.Store()
+        else:
+            (self.path / "data").mkdir(parents=True, exist_ok=True)
+            try:
+                self._store = ox.Store(str(self.path / "data"))
+            except OSError as exc:
+                raise RegistryError(
+                    f"cannot open the store at {self.path}: {exc} "
+                    "(is another process using it? one process owns a store directory)"
+                ) from exc
+            self._recover()
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def raw(self) -> ox.Store:
+        """The pyoxigraph store, for code that needs its full API (bulk export, benchmarks)."""
+        return self._store
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
+        return _run_query(self._store, sparql, default_graph, named_graphs)
+
+    def triples(self, graph: str) -> Iterator[ox.Triple]:
+        for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+            yield ox.Triple(q.subject, q.predicate, q.object)
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def dump(self, format: ox.RdfFormat, *, graph: str | None = None) -> bytes:
+        if graph is not None:
+            return self._store.dump(format=format, from_graph=ox.NamedNode(graph))
+        return self._store.dump(format=format)
+
+    # -- writing -------------------------------------------------------------------------
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except SyntaxError as exc:
+            raise _translate(exc) from exc
+
+    def add(self, graph: str, triples: Iterable[ox.Triple]) -> None:
+        g = ox.NamedNode(graph)
+        self._store.extend([ox.Quad(t.subject, t.predicate, t.object, g) for t in triples])
+
+    def remove_graph(self, graph: str) -> None:
+        g = ox.NamedNode(graph)
+        if self._store.contains_named_graph(g):
+            self._store.remove_graph(g)
+
+    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> GraphDelta:
+        new = set(triples)
+        journal = self._write_journal(graph, new)
+        try:
+            delta = self._apply(graph, new)
+        finally:
+            if journal is not None:
+                journal.unlink(missing_ok=True)
+        return delta
+
+    def _apply(self, graph: str, new: set[ox.Triple]) -> GraphDelta:
+        old = set(self.triples(graph))
+        to_add = new - old
+        to_remove = old - new
+        g = ox.NamedNode(graph)
+        if not old and len(to_add) > _BULK_THRESHOLD:
+            self._store.bulk_extend([ox.Quad(t.subject, t.predicate, t.object, g) for t in to_add])
+        elif to_add or to_remove:
+            parts = []
+            if to_remove:
+                parts.append(f"DELETE DATA {{ GRAPH <{graph}> {{ {_nt(to_remove)} }} }}")
+            if to_add:
+                parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{ {_nt(to_add)} }} }}")
+            self._store.update(" ;\n".join(parts))
+        if not new:
+            self.remove_graph(graph)
+        elif not self._store.contains_named_graph(g):
+            self._store.add_graph(g)
+        return GraphDelta(added=len(to_add), removed=len(to_remove))
+
+    # -- crash safety ----------------------------------------------------------------------
+    def _journal_dir(self) -> Path | None:
+        return None if self.path is None else self.path / "journal"
+
+    def _write_journal(self, graph: str, triples: set[ox.Triple]) -> Path | None:
+        jdir = self._journal_dir()
+        if jdir is None:
+            return None
+        jdir.mkdir(exist_ok=True)
+        name = hashlib.sha256(graph.encode()).hexdigest()[:32]
+        target = jdir / f"{name}.nt"
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(f"# graph <{graph}>\n" + _nt(triples), encoding="utf-8")
+        os.replace(tmp, target)
+        return target
+
+    def _recover(self) -> None:
+        """Finish swaps that a crash interrupted: each journal holds a graph's target content."""
+        jdir = self._journal_dir()
+        if jdir is None or not jdir.is_dir():
+            return
+        for stale in jdir.glob("*.tmp"):
+            stale.unlink()  # written before the swap began: the old graph is intact
+        for journal in sorted(jdir.glob("*.nt")):
+            with journal.open("rb") as fh:
+                header = fh.readline().decode("utf-8")
+                graph = header.removeprefix("# graph <").rstrip().removesuffix(">")
+                triples = [
+                    ox.Triple(q.subject, q.predicate, q.object)
+                    for q in ox.parse(fh, format=ox.RdfFormat.N_TRIPLES)
+                ]
+            self._apply(graph, set(triples))
+            journal.unlink()
+
+    # -- snapshots -------------------------------------------------------------------------
+    def _snapshot_dir(self) -> Path | None:
+        return None if self.path is None else self.path / "snapshots"
+
+    def publish(self) -> None:
+        sdir = self._snapshot_dir()
+        if sdir is None:
+            return
+        sdir.mkdir(exist_ok=True)
+        self._store.flush()
+        generation = _current_generation(sdir) + 1
+        target = sdir / f"gen-{generation:08d}"
+        if target.exists():
+            shutil.rmtree(target)
+        self._store.backup(str(target))
+        tmp = sdir / "CURRENT.tmp"
+        tmp.write_text(target.name, encoding="utf-8")
+        os.replace(tmp, sdir / "CURRENT")
+        _prune(sdir, keep=3)
+
+    def snapshot_reader(self) -> SnapshotReader | None:
+        """A reader of the published snapshots, or ``None`` for an in-memory store."""
+        sdir = self._snapshot_dir()
+        if sdir is None:
+            return None
+        if not (sdir / "CURRENT").exists():
+            self.publish()
+        return SnapshotReader(sdir)
+
+    def close(self) -> None:
+        self._store.flush()
+
+
+def _run_query(
+    store: ox.Store,
+    sparql: str,
+    default_graph: Sequence[str] | None,
+    named_graphs: Sequence[str] | None,
+) -> QueryResult:
+    kwargs: dict[str, object] = {}
+    if default_graph:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    try:
+        return store.query(sparql, **kwargs)  # type: ignore[arg-type]
+    except SyntaxError as exc:
+        raise _translate(exc) from exc
+
+
+def _current_generation(sdir: Path) -> int:
+    current = sdir / "CURRENT"
+    if not current.exists():
+        return 0
+    return int(current.read_text(encoding="utf-8").strip().removeprefix("gen-"))
+
+
+def _prune(sdir: Path, *, keep: int) -> None:
+    generations = sorted(p for p in sdir.glob("gen-*") if p.is_dir())
+    for old in generations[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+class SnapshotReader:
+    """Opens the current published snapshot read-only and follows newer ones.
+
+    Each process that reads (the API, each SPARQL worker) holds its own reader. A snapshot
+    directory is never written after it is published, so read-only access is safe.
+    """
+
+    def __init__(self, snapshots: Path) -> None:
+        self.snapshots = Path(snapshots)
+        self._name: str | None = None
+        self._store: ox.Store | None = None
+
+    def current(self) -> ox.Store:
+        """The store of the newest snapshot (reopened only when a newer one was published)."""
+        name = (self.snapshots / "CURRENT").read_text(encoding="utf-8").strip()
+        if name != self._name or self._store is None:
+            self._store = ox.Store.read_only(str(self.snapshots / name))
+            self._name = name
+        return self._store
+
+    @property
+    def generation(self) -> str | None:
+        return self._name
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
+        return _run_query(self.current(), sparql, default_graph, named_graphs)
+
+
+def open_store(location: str | Path | None) -> Store:
+    """The store at ``location``: a directory (embedded), ``http(s)://…`` (remote), or memory."""
+    if location is None or str(location) == ":memory:":
+        return OxigraphStore(None)
+    text = str(location)
+    if text.startswith(("http://", "https://")):
+        from .remote_store import RemoteStore  # remote access is optional
+
+        return RemoteStore(text)
+    return OxigraphStore(Path(text))
