@@ -39,7 +39,9 @@ def test_replace_graph_applies_only_the_difference(disk_store: OxigraphStore) ->
     same = disk_store.replace_graph(G, triples(100))
     assert not same.changed
     changed = triples(100)
-    changed[0] = ox.Triple(changed[0].subject, changed[0].predicate, ox.Literal("neu", language="de"))
+    changed[0] = ox.Triple(
+        changed[0].subject, changed[0].predicate, ox.Literal("neu", language="de")
+    )
     delta = disk_store.replace_graph(G, changed)
     assert (delta.added, delta.removed) == (1, 1)
     assert set(disk_store.triples(G)) == set(changed)
