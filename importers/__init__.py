@@ -1,4 +1,4 @@
-"""Importers: the harvest stages fetch → parse → normalise → ownership → validate → load → record."""
+"""Importers: the harvest stages fetch, parse, normalise, ownership, validate, load, record."""
 
 from __future__ import annotations
 
