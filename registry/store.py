@@ -117,7 +117,8 @@ class Store(ABC):
 
 
 def _nt(triples: Iterable[ox.Triple]) -> str:
-    return ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+    return (data or b"").decode("utf-8")
 
 
 def _translate(exc: Exception) -> RegistryError:
@@ -166,8 +167,10 @@ class OxigraphStore(Store):
 
     def dump(self, format: ox.RdfFormat, *, graph: str | None = None) -> bytes:
         if graph is not None:
-            return self._store.dump(format=format, from_graph=ox.NamedNode(graph))
-        return self._store.dump(format=format)
+            data = self._store.dump(format=format, from_graph=ox.NamedNode(graph))
+        else:
+            data = self._store.dump(format=format)
+        return data or b""
 
     # -- writing -------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
