@@ -19,6 +19,51 @@ from __future__ import annotations
 
 from typing import Final
 
+__all__ = [
+    "BASE",
+    "BN",
+    "CODE",
+    "DCAT",
+    "DCTERMS",
+    "ELM",
+    "EQF",
+    "ESCO",
+    "FOAF",
+    "GENID",
+    "HARVEST",
+    "ISCED_F",
+    "NUTS",
+    "ONTOLOGY",
+    "OWL",
+    "PARTNER",
+    "PREFIXES",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "REGION",
+    "REGISTRY_GRAPH",
+    "SCHEMA",
+    "SCHEMA_HTTP",
+    "SCHEME_ATTENDANCE",
+    "SCHEME_AZAV",
+    "SCHEME_DELIVERY",
+    "SCHEME_DURATION",
+    "SCHEME_FUNDING",
+    "SCHEME_KLDB",
+    "SCHEME_LANGUAGE",
+    "SCHEME_PROVIDER_TYPE",
+    "SD",
+    "SH",
+    "SKOS",
+    "SOURCE",
+    "VOCABULARY_GRAPH",
+    "VOID",
+    "XSD",
+    "code",
+    "sparql_prefixes",
+    "turtle_prefixes",
+]
+
 BASE: Final = "https://w3id.org/bildungsnetz/"
 
 BN: Final = BASE + "ontology#"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = ["contexts_dir", "examples_dir", "ontology_dir", "samples_dir", "shapes_dir"]
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
