@@ -46,6 +46,9 @@ class HarvestSettings:
     #: a feed that parses with zero valid offers where the last good run had this many or more
     #: keeps its last good graph and is flagged
     collapse_guard_min_offers: int = 5
+    #: the newest N runs per feed keep their full details (offer lists, SHACL report); older
+    #: runs keep only their summary and supply counts
+    keep_run_details: int = 10
 
 
 @dataclass(frozen=True)

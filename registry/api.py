@@ -1,0 +1,393 @@
+"""The JSON API for portals: offers, partners and their harvest history.
+
+Every catalogue answer carries an ``ETag`` (a hash of the published snapshot generation, the
+offer-index generation and the request: path, query, negotiated type) and ``Cache-Control``;
+a matching ``If-None-Match`` is answered 304 before any work is done. JSON is the default;
+``Accept: application/ld+json`` gives JSON-LD with schema.org as ``@vocab``. Errors are raised
+as :mod:`registry.errors` and rendered by the one handler in :mod:`registry.app`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from .catalogue import JSONLD_CONTEXT, Catalogue, offer_id, offer_iri, to_jsonld
+from .config import ServerSettings
+from .errors import InvalidParameter, NotAcceptable
+from .offer_index import OfferFilters
+from .rdf_formats import parse_accept
+
+__all__ = [
+    "CACHE_CONTROL",
+    "FORMAT_NAMES",
+    "HTML",
+    "JSON",
+    "JSONLD",
+    "api_router",
+    "cached",
+    "choose_media",
+    "negotiated",
+    "offer_summary_jsonld",
+]
+
+JSON = "application/json"
+JSONLD = "application/ld+json"
+HTML = "text/html"
+#: catalogue answers may be cached briefly and must be revalidated (cheap: ETag → 304)
+CACHE_CONTROL = "public, max-age=60, must-revalidate"
+
+_ERROR = {
+    "description": "the one error shape",
+    "content": {
+        JSON: {
+            "example": {
+                "error": "invalid_parameter",
+                "status": 422,
+                "message": "kreis must be an AGS (5 digits, e.g. 05766) or a Kreis IRI",
+                "parameter": "kreis",
+            }
+        }
+    },
+}
+_OFFER_EXAMPLE = {
+    "id": "aHR0cHM6Ly90ZWNobmlrYWthZGVtaWUtbGlwcGUuZXhhbXBsZS9hbmdlYm90L2NuYy0x",
+    "iri": "https://technikakademie-lippe.example/angebot/cnc-1",
+    "run": "https://technikakademie-lippe.example/termin/cnc-1-2025-03",
+    "title": "CNC-Fräsen Grundkurs",
+    "provider": {"partner": "technikakademie-lippe", "name": "Technikakademie Lippe"},
+    "start_date": "2025-03-03",
+    "mode": {"code": "101", "rollup": "praesenz"},
+    "kreis": {"ags": "05766", "label": "Lippe"},
+    "funding": ["2"],
+    "price": 1290.0,
+    "currency": "EUR",
+}
+
+
+def choose_media(accept: str | None, offered: list[str]) -> str:
+    """The offered media type ``accept`` prefers (q, then specificity, then our order); 406
+    when none is acceptable."""
+    ranges = parse_accept(accept)
+    best: tuple[float, int, int] | None = None
+    chosen: str | None = None
+    for order, media in enumerate(offered):
+        matches = [(r.matches(media), r.q) for r in ranges if r.matches(media)]
+        if not matches:
+            continue
+        specificity, q = max(matches)
+        if q <= 0:
+            continue
+        rank = (q, specificity, -order)
+        if best is None or rank > best:
+            best, chosen = rank, media
+    if chosen is None:
+        raise NotAcceptable(
+            f"no representation matches Accept: {accept!r}; available: {', '.join(offered)}",
+            available=offered,
+        )
+    return chosen
+
+
+#: ``?format=`` names (links cannot set Accept); a name not offered by the route is a 406
+FORMAT_NAMES = {
+    "json": JSON,
+    "jsonld": JSONLD,
+    "html": HTML,
+    "ttl": "text/turtle",
+    "turtle": "text/turtle",
+    "nt": "application/n-triples",
+    "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
+}
+
+
+def negotiated(request: Request, offered: list[str]) -> str:
+    """The media type to answer with: ``?format=`` when given, else by ``Accept``."""
+    name = request.query_params.get("format")
+    if name is not None:
+        media = FORMAT_NAMES.get(name.strip().lower(), name.strip().lower())
+        if media not in offered:
+            raise NotAcceptable(
+                f"format {name!r} is not available here; available: {', '.join(offered)}",
+                available=offered,
+            )
+        return media
+    return choose_media(request.headers.get("accept"), offered)
+
+
+def cached(
+    request: Request,
+    catalogue: Catalogue,
+    media: str,
+    body: Callable[[], bytes],
+) -> Response:
+    """Answer with ``body()`` under an ETag of (generation, request, media), or 304."""
+    key = "\n".join((catalogue.generation, request.url.path, str(request.url.query), media)).encode(
+        "utf-8"
+    )
+    etag = '"' + hashlib.sha256(key).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
+    wanted = request.headers.get("if-none-match", "")
+    if wanted and (
+        wanted.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in wanted.split(",")]
+    ):
+        return Response(status_code=304, headers=headers)
+    content_type = media + ("; charset=utf-8" if media.startswith("text/") else "")
+    return Response(content=body(), media_type=content_type, headers=headers)
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def offer_summary_jsonld(summary: dict[str, Any]) -> dict[str, Any]:
+    """A schema.org ``Course`` node (no context) for one index summary."""
+    run: dict[str, Any] = {"@id": summary["run"], "@type": "CourseInstance"}
+    if summary.get("start_date"):
+        run["startDate"] = summary["start_date"]
+    if summary.get("end_date"):
+        run["endDate"] = summary["end_date"]
+    mode = summary.get("mode") or {}
+    if mode.get("iri"):
+        run["courseMode"] = {"@id": mode["iri"]}
+    kreis = summary.get("kreis") or {}
+    place = summary.get("place") or {}
+    if place or kreis:
+        loc: dict[str, Any] = {"@type": "Place"}
+        if place.get("name"):
+            loc["name"] = place["name"]
+        if place.get("locality"):
+            loc["address"] = {
+                "@type": "PostalAddress",
+                "postalCode": place.get("postal_code"),
+                "addressLocality": place["locality"],
+            }
+        if kreis.get("iri"):
+            loc["containedInPlace"] = {"@id": kreis["iri"]}
+        run["location"] = loc
+    node: dict[str, Any] = {
+        "@id": summary["iri"],
+        "@type": "Course",
+        "name": summary.get("title"),
+        "hasCourseInstance": run,
+    }
+    provider = summary.get("provider") or {}
+    if provider.get("iri"):
+        node["provider"] = {
+            "@id": provider["iri"],
+            "@type": "Organization",
+            "name": provider.get("name"),
+        }
+    if summary.get("url"):
+        node["url"] = {"@id": summary["url"]}
+    if summary.get("price") is not None:
+        node["offers"] = {
+            "@type": "Offer",
+            "price": summary["price"],
+            "priceCurrency": summary.get("currency") or "EUR",
+        }
+    if summary.get("language"):
+        node["inLanguage"] = summary["language"]
+    if summary.get("topics"):
+        node["about"] = [{"@id": t} for t in summary["topics"]]
+    return node
+
+
+def api_router(catalogue: Catalogue, settings: ServerSettings) -> APIRouter:
+    """The routes of the JSON API over ``catalogue``."""
+    router = APIRouter(tags=["catalogue"])
+
+    @router.get(
+        "/offers",
+        summary="List offers (course runs) with filters and cursor paging",
+        description=(
+            "One item per course run, ordered by start date (runs without a date last), then "
+            "offer IRI and run IRI. Page with `limit` and the opaque `next` cursor of the "
+            "previous page; a cursor stays valid while the data does not change. JSON by "
+            "default, JSON-LD (schema.org) with `Accept: application/ld+json`."
+        ),
+        responses={
+            200: {
+                "content": {
+                    JSON: {"example": {"items": [_OFFER_EXAMPLE], "next": None}},
+                    JSONLD: {},
+                }
+            },
+            304: {"description": "not modified (If-None-Match matched the ETag)"},
+            406: _ERROR,
+            422: _ERROR,
+        },
+    )
+    def list_offers(
+        request: Request,
+        q: Annotated[
+            str | None,
+            Query(
+                description="case-insensitive substring of title or description",
+                examples=["schweißen"],
+            ),
+        ] = None,
+        kreis: Annotated[
+            str | None, Query(description="Kreis: AGS or IRI", examples=["05766"])
+        ] = None,
+        mode: Annotated[
+            str | None,
+            Query(
+                description="delivery-mode code (e.g. 202) or roll-up "
+                "praesenz, digital, kombiniert",
+                examples=["digital"],
+            ),
+        ] = None,
+        funding: Annotated[
+            str | None, Query(description="Förderart code (2 = Bildungsgutschein)", examples=["2"])
+        ] = None,
+        topic: Annotated[
+            str | None, Query(description="regional topic: slug or IRI", examples=["industrie-4-0"])
+        ] = None,
+        provider: Annotated[
+            str | None, Query(description="partner id", examples=["technikakademie-lippe"])
+        ] = None,
+        start_from: Annotated[
+            date | None, Query(description="runs starting on or after (YYYY-MM-DD)")
+        ] = None,
+        start_to: Annotated[date | None, Query(description="runs starting on or before")] = None,
+        max_price: Annotated[float | None, Query(description="highest price in EUR", ge=0)] = None,
+        language: Annotated[
+            str | None, Query(description="language of instruction (BCP 47)", examples=["de"])
+        ] = None,
+        cursor: Annotated[
+            str | None, Query(description="the `next` value of the previous page")
+        ] = None,
+        limit: int = Query(
+            settings.page_size, ge=1, le=settings.max_page_size, description="items per page"
+        ),
+    ) -> Response:
+        media = negotiated(request, [JSON, JSONLD])
+        filters = OfferFilters.parse(
+            q=q,
+            kreis=kreis,
+            mode=mode,
+            funding=funding,
+            topic=topic,
+            provider=provider,
+            start_from=start_from,
+            start_to=start_to,
+            max_price=max_price,
+            language=language,
+        )
+
+        def body() -> bytes:
+            page = catalogue.index.search(filters, limit=limit, cursor=cursor)
+            for item in page.items:
+                item["id"] = offer_id(item["iri"])
+            next_url = None
+            if page.next_cursor:
+                params = dict(request.query_params)
+                params["cursor"] = page.next_cursor
+                next_url = str(request.url.include_query_params(**params))
+            if media == JSONLD:
+                return _dumps(
+                    {
+                        "@context": JSONLD_CONTEXT,
+                        "@graph": [offer_summary_jsonld(i) for i in page.items],
+                        "bn:next": next_url,
+                    }
+                )
+            return _dumps({"items": page.items, "next": page.next_cursor, "next_url": next_url})
+
+        return cached(request, catalogue, media, body)
+
+    @router.get("/offers/by-iri", include_in_schema=False)
+    def get_offer_by_iri(request: Request, iri: str, lang: str = "de") -> Response:
+        return _offer_response(request, catalogue, iri, lang)
+
+    @router.get(
+        "/offers/{id}",
+        summary="One offer with all its runs",
+        description=(
+            "`id` is the offer IRI as unpadded base64url (the `id` field of list items); "
+            "`/offers/by-iri?iri=…` takes the IRI itself. JSON by default; JSON-LD (the full "
+            "description from the store) with `Accept: application/ld+json`; an HTML page for "
+            "browsers, in German or with `?lang=en` in English."
+        ),
+        responses={
+            200: {"content": {JSON: {"example": _OFFER_EXAMPLE}, JSONLD: {}, HTML: {}}},
+            404: _ERROR,
+            406: _ERROR,
+        },
+    )
+    def get_offer(request: Request, id: str, lang: str = "de") -> Response:
+        return _offer_response(request, catalogue, offer_iri(id), lang)
+
+    @router.get(
+        "/partners",
+        summary="The partners (publishers) with their number of offers",
+        responses={
+            200: {
+                "content": {
+                    JSON: {
+                        "example": [
+                            {
+                                "id": "technikakademie-lippe",
+                                "name": "Technikakademie Lippe",
+                                "offers": 18,
+                            }
+                        ]
+                    }
+                }
+            }
+        },
+    )
+    def list_partners(request: Request) -> Response:
+        media = negotiated(request, [JSON])
+        return cached(request, catalogue, media, lambda: _dumps(catalogue.partners()))
+
+    @router.get(
+        "/partners/{id}",
+        summary="One partner, its feeds and what the registry records",
+        responses={404: _ERROR},
+    )
+    def get_partner(request: Request, id: str) -> Response:
+        media = negotiated(request, [JSON])
+        partner = catalogue.partner(id)
+        return cached(request, catalogue, media, lambda: _dumps(partner))
+
+    @router.get(
+        "/partners/{id}/harvests",
+        summary="Harvest runs of a partner's feeds (PROV-O), newest first",
+        description="Each run with its recorded counts, report and the offers added, removed "
+        "and changed, as recorded in the registry graph.",
+        responses={404: _ERROR},
+    )
+    def get_harvests(request: Request, id: str) -> Response:
+        media = negotiated(request, [JSON])
+        runs = catalogue.harvests(id)
+        return cached(request, catalogue, media, lambda: _dumps(runs))
+
+    return router
+
+
+def _offer_response(request: Request, catalogue: Catalogue, iri: str, lang: str) -> Response:
+    from .pages import offer_page  # pages import the api helpers; import late
+
+    if lang not in ("de", "en"):
+        raise InvalidParameter("lang must be de or en", parameter="lang", value=lang)
+    media = negotiated(request, [JSON, JSONLD, HTML])
+    offer = catalogue.offer(iri)
+
+    def body() -> bytes:
+        if media == JSON:
+            return _dumps(offer)
+        doc = to_jsonld(catalogue.offer_triples(iri), iri)
+        if media == JSONLD:
+            return _dumps(doc)
+        return offer_page(request, catalogue, offer, doc, lang).encode("utf-8")
+
+    return cached(request, catalogue, media, body)

@@ -1,0 +1,467 @@
+"""A SQLite side table of course runs, so ``GET /offers`` is one indexed query.
+
+Why a side table: filtering and paging 100k offers by Kreis, mode, funding, dates and price in
+SPARQL means a scan and a sort per request (hundreds of milliseconds in Oxigraph); the same
+question to an indexed SQLite table takes a millisecond or two. The store stays the truth: the
+index holds one row per course run (offer IRI, run IRI, the filterable fields and a JSON summary
+of the offer) and is rebuilt *per source* after each swap of that source's graph — delete the
+source's rows, insert the new ones, in one SQLite transaction — and can be rebuilt whole from the
+store at any time (``OfferIndex.rebuild_all``).
+
+The database lives beside the store (``STORE/offers.sqlite``) in WAL mode: one writer (the
+process that owns the store) and any number of concurrent readers that never block it.
+
+Paging is keyset-based: rows are ordered by (start date, offer IRI, run IRI); runs without a
+start date (flexible start) come last. The cursor is the last row's key, base64url-encoded JSON,
+so a page sequence is stable as long as the data does not change.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from .errors import InvalidParameter
+from .namespaces import REGION, SCHEME_DELIVERY, SCHEME_FUNDING, SOURCE
+from .offer_rows import (
+    MODE_CODE,
+    ROLLUPS,
+    Queryable,
+    Term,
+    extract_runs,
+    last_segment,
+    rollup_of,
+)
+
+__all__ = [
+    "ROLLUPS",
+    "OfferFilters",
+    "OfferIndex",
+    "OfferPage",
+    "Queryable",
+    "Term",
+    "decode_cursor",
+    "encode_cursor",
+    "extract_runs",
+    "rollup_of",
+]
+
+_AGS = re.compile(r"^[0-9]{5}([0-9]{3})?$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    offer_iri TEXT NOT NULL,
+    run_iri TEXT NOT NULL,
+    source TEXT NOT NULL,
+    provider TEXT,
+    start_date TEXT,
+    end_date TEXT,
+    sort_key TEXT NOT NULL,
+    kreis TEXT,
+    kreis_ags TEXT,
+    mode TEXT,
+    mode_rollup TEXT,
+    price REAL,
+    language TEXT,
+    lat REAL,
+    lon REAL,
+    UNIQUE (offer_iri, run_iri)
+);
+CREATE TABLE IF NOT EXISTS run_summary (id INTEGER PRIMARY KEY, summary TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_text (id INTEGER PRIMARY KEY, search TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS runs_order ON runs (sort_key, offer_iri, run_iri);
+CREATE INDEX IF NOT EXISTS runs_source ON runs (source);
+CREATE INDEX IF NOT EXISTS runs_kreis ON runs (kreis, sort_key);
+CREATE INDEX IF NOT EXISTS runs_mode ON runs (mode, sort_key);
+CREATE INDEX IF NOT EXISTS runs_rollup ON runs (mode_rollup, sort_key);
+CREATE INDEX IF NOT EXISTS runs_provider ON runs (provider, sort_key);
+CREATE INDEX IF NOT EXISTS runs_offer ON runs (offer_iri);
+CREATE TABLE IF NOT EXISTS run_funding (
+    code TEXT NOT NULL, run INTEGER NOT NULL, PRIMARY KEY (code, run)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS run_topic (
+    topic TEXT NOT NULL, run INTEGER NOT NULL, PRIMARY KEY (topic, run)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+# -- filters and cursors ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class OfferFilters:
+    """Validated filters of ``GET /offers``; :meth:`parse` raises 422 naming the parameter."""
+
+    q: str | None = None
+    kreis: str | None = None  # AGS
+    kreis_iri: str | None = None
+    mode: str | None = None  # a code such as "202"
+    rollup: str | None = None  # praesenz | digital | kombiniert
+    funding: str | None = None  # Förderart notation
+    topic: str | None = None  # topic IRI
+    topic_slug: str | None = None
+    provider: str | None = None  # partner id
+    start_from: date | None = None
+    start_to: date | None = None
+    max_price: float | None = None
+    language: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        q: str | None = None,
+        kreis: str | None = None,
+        mode: str | None = None,
+        funding: str | None = None,
+        topic: str | None = None,
+        provider: str | None = None,
+        start_from: date | None = None,
+        start_to: date | None = None,
+        max_price: float | None = None,
+        language: str | None = None,
+    ) -> OfferFilters:
+        values: dict[str, Any] = {}
+        if q is not None and q.strip():
+            values["q"] = q.strip().casefold()
+        if kreis:
+            if kreis.startswith(REGION) and "/kreis/" in kreis:
+                values["kreis_iri"] = kreis
+            elif _AGS.match(kreis):
+                values["kreis"] = kreis
+            else:
+                raise InvalidParameter(
+                    "kreis must be an AGS (5 digits, e.g. 05766) or a Kreis IRI",
+                    parameter="kreis",
+                    value=kreis,
+                )
+        if mode:
+            code = last_segment(mode) if mode.startswith(SCHEME_DELIVERY + "/") else mode
+            code = code.casefold()
+            if code in ROLLUPS:
+                values["rollup"] = code
+            elif MODE_CODE.match(code):
+                values["mode"] = code
+            else:
+                raise InvalidParameter(
+                    "mode must be a delivery-mode code (e.g. 202) or one of " + ", ".join(ROLLUPS),
+                    parameter="mode",
+                    value=mode,
+                )
+        if funding:
+            code = last_segment(funding) if funding.startswith(SCHEME_FUNDING + "/") else funding
+            if not re.match(r"^[a-z0-9][a-z0-9-]{0,62}$", code):
+                raise InvalidParameter(
+                    "funding must be a Förderart code (e.g. 2) or its IRI",
+                    parameter="funding",
+                    value=funding,
+                )
+            values["funding"] = code
+        if topic:
+            if topic.startswith(("https://", "http://")):
+                values["topic"] = topic
+            elif re.match(r"^[a-z0-9][a-z0-9-]{0,99}$", topic):
+                values["topic_slug"] = topic
+            else:
+                raise InvalidParameter(
+                    "topic must be a topic slug (e.g. industrie-4-0) or a topic IRI",
+                    parameter="topic",
+                    value=topic,
+                )
+        if provider:
+            if not re.match(r"^[a-z0-9][a-z0-9-]{0,62}$", provider):
+                raise InvalidParameter(
+                    "provider must be a partner id", parameter="provider", value=provider
+                )
+            values["provider"] = provider
+        if start_from and start_to and start_to < start_from:
+            raise InvalidParameter(
+                "start_to lies before start_from", parameter="start_to", value=str(start_to)
+            )
+        values["start_from"] = start_from
+        values["start_to"] = start_to
+        if max_price is not None:
+            if max_price < 0 or max_price != max_price:
+                raise InvalidParameter(
+                    "max_price must be a number ≥ 0", parameter="max_price", value=max_price
+                )
+            values["max_price"] = max_price
+        if language:
+            if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", language):
+                raise InvalidParameter(
+                    "language must be a BCP 47 tag such as de or en",
+                    parameter="language",
+                    value=language,
+                )
+            values["language"] = language.casefold()
+        return cls(**values)
+
+    def key(self) -> str:
+        """A canonical text of the filters (for cursors bound to one filter set)."""
+        return json.dumps({k: str(v) for k, v in vars(self).items() if v is not None})
+
+
+def encode_cursor(key: tuple[str, str, str]) -> str:
+    raw = json.dumps(list(key), separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str, str]:
+    """The key a cursor stands for; anything else is a 422 naming ``cursor``."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidParameter(
+            "cursor is not a cursor this server issued", parameter="cursor"
+        ) from exc
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
+        raise InvalidParameter("cursor is not a cursor this server issued", parameter="cursor")
+    return (value[0], value[1], value[2])
+
+
+@dataclass
+class OfferPage:
+    """One page of ``GET /offers``: summaries plus the cursor of the next page (or None)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    generation: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# -- the index --------------------------------------------------------------------------------
+class OfferIndex:
+    """The side table at ``path``; thread-safe (one connection per thread, WAL mode)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        conn = self._conn()
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writing --------------------------------------------------------------------------
+    def replace_source(self, source_id: str, rows: Iterable[dict[str, Any]]) -> int:
+        """Make the index hold exactly ``rows`` for ``source_id``, in one transaction."""
+        conn = self._conn()
+        count = 0
+        with self._write_lock, conn:
+            old = [r[0] for r in conn.execute("SELECT id FROM runs WHERE source = ?", (source_id,))]
+            if old:
+                conn.executemany("DELETE FROM run_funding WHERE run = ?", [(i,) for i in old])
+                conn.executemany("DELETE FROM run_topic WHERE run = ?", [(i,) for i in old])
+                conn.executemany("DELETE FROM run_summary WHERE id = ?", [(i,) for i in old])
+                conn.executemany("DELETE FROM run_text WHERE id = ?", [(i,) for i in old])
+                conn.execute("DELETE FROM runs WHERE source = ?", (source_id,))
+            for row in rows:
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO runs (offer_iri, run_iri, source, provider, "
+                    "start_date, end_date, sort_key, kreis, kreis_ags, mode, mode_rollup, price, "
+                    "language, lat, lon) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        row["offer_iri"],
+                        row["run_iri"],
+                        row["source"],
+                        row["provider"],
+                        row["start_date"],
+                        row["end_date"],
+                        row["sort_key"],
+                        row["kreis"],
+                        row["kreis_ags"],
+                        row["mode"],
+                        row["mode_rollup"],
+                        row["price"],
+                        row["language"],
+                        row["lat"],
+                        row["lon"],
+                    ),
+                )
+                if not cur.rowcount:
+                    continue
+                run_id = cur.lastrowid
+                count += 1
+                conn.execute(
+                    "INSERT INTO run_summary (id, summary) VALUES (?, ?)",
+                    (run_id, json.dumps(row["summary"], ensure_ascii=False)),
+                )
+                conn.execute(
+                    "INSERT INTO run_text (id, search) VALUES (?, ?)", (run_id, row["search"])
+                )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO run_funding (code, run) VALUES (?, ?)",
+                    [(c, run_id) for c in row["funding"]],
+                )
+                topic_keys = {t for t in row["topics"]} | {
+                    "slug:" + last_segment(t) for t in row["topics"]
+                }
+                conn.executemany(
+                    "INSERT OR IGNORE INTO run_topic (topic, run) VALUES (?, ?)",
+                    [(t, run_id) for t in topic_keys],
+                )
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) "
+                "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
+        conn.execute("PRAGMA optimize")  # keeps the planner's statistics current
+        return count
+
+    def rebuild_source(self, store: Queryable, source_id: str, partner_id: str | None) -> int:
+        """Re-read one source's graph from ``store`` and replace its rows."""
+        return self.replace_source(source_id, extract_runs(store, source_id, partner_id))
+
+    def rebuild_all(self, store: Queryable, partner_of: Callable[[str], str | None]) -> int:
+        """Rebuild every source found in the store (named graphs ``source/{id}``)."""
+        graphs = _source_graphs(store)
+        total = 0
+        present = set()
+        for graph in graphs:
+            source_id = graph[len(SOURCE) :]
+            present.add(source_id)
+            total += self.rebuild_source(store, source_id, partner_of(source_id))
+        for stale in set(self.sources()) - present:
+            self.replace_source(stale, [])
+        return total
+
+    # -- reading --------------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        row = self._conn().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def sources(self) -> list[str]:
+        return [r[0] for r in self._conn().execute("SELECT DISTINCT source FROM runs")]
+
+    def count(self, source: str | None = None) -> int:
+        if source is None:
+            return int(self._conn().execute("SELECT count(*) FROM runs").fetchone()[0])
+        sql = "SELECT count(*) FROM runs WHERE source = ?"
+        return int(self._conn().execute(sql, (source,)).fetchone()[0])
+
+    def count_offers(self, provider: str | None = None) -> int:
+        if provider is None:
+            sql, args = "SELECT count(DISTINCT offer_iri) FROM runs", ()
+        else:
+            sql = "SELECT count(DISTINCT offer_iri) FROM runs WHERE provider = ?"
+            args = (provider,)  # type: ignore[assignment]
+        return int(self._conn().execute(sql, args).fetchone()[0])
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(source, offer IRI, run IRI) of every row, ordered (for checks against the store)."""
+        return [
+            (r[0], r[1], r[2])
+            for r in self._conn().execute(
+                "SELECT source, offer_iri, run_iri FROM runs ORDER BY source, offer_iri, run_iri"
+            )
+        ]
+
+    def runs_of(self, offer_iri: str) -> list[dict[str, Any]]:
+        """The summaries of one offer's runs, by start date."""
+        cur = self._conn().execute(
+            "SELECT s.summary FROM runs r JOIN run_summary s ON s.id = r.id "
+            "WHERE r.offer_iri = ? ORDER BY r.sort_key, r.run_iri",
+            (offer_iri,),
+        )
+        return [json.loads(r[0]) for r in cur]
+
+    def search(self, filters: OfferFilters, *, limit: int, cursor: str | None = None) -> OfferPage:
+        """One page of runs matching ``filters`` in (start date, offer, run) order."""
+        where: list[str] = []
+        args: list[Any] = []
+        f = filters
+        if f.q:
+            # a scan of the narrow text table (full-text search replaces this later)
+            where.append("id IN (SELECT id FROM run_text WHERE instr(search, ?) > 0)")
+            args.append(f.q)
+        if f.kreis:
+            where.append("kreis_ags = ?")
+            args.append(f.kreis)
+        if f.kreis_iri:
+            where.append("kreis = ?")
+            args.append(f.kreis_iri)
+        if f.mode:
+            where.append("mode = ?")
+            args.append(f.mode)
+        if f.rollup:
+            where.append("mode_rollup = ?")
+            args.append(f.rollup)
+        if f.funding:
+            where.append("EXISTS (SELECT 1 FROM run_funding WHERE code = ? AND run = runs.id)")
+            args.append(f.funding)
+        if f.topic or f.topic_slug:
+            where.append("EXISTS (SELECT 1 FROM run_topic WHERE topic = ? AND run = runs.id)")
+            args.append(f.topic or "slug:" + (f.topic_slug or ""))
+        if f.provider:
+            where.append("provider = ?")
+            args.append(f.provider)
+        if f.start_from:
+            where.append("start_date >= ?")
+            args.append(f.start_from.isoformat())
+        if f.start_to:
+            where.append("start_date <= ?")
+            args.append(f.start_to.isoformat())
+        if f.max_price is not None:
+            where.append("price <= ?")
+            args.append(f.max_price)
+        if f.language:
+            where.append("(language = ? OR language LIKE ?)")
+            args.extend([f.language, f.language + "-%"])
+        if cursor:
+            where.append("(sort_key, offer_iri, run_iri) > (?, ?, ?)")
+            args.extend(decode_cursor(cursor))
+        sql = (
+            "SELECT sort_key, offer_iri, run_iri, "
+            "(SELECT summary FROM run_summary WHERE run_summary.id = runs.id) FROM runs"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY sort_key, offer_iri, run_iri LIMIT ?"
+        args.append(limit + 1)
+        fetched = self._conn().execute(sql, args).fetchall()
+        page = fetched[:limit]
+        next_cursor = (
+            encode_cursor((page[-1][0], page[-1][1], page[-1][2]))
+            if len(fetched) > limit and page
+            else None
+        )
+        return OfferPage(
+            items=[json.loads(r[3]) for r in page],
+            next_cursor=next_cursor,
+            generation=self.generation,
+        )
+
+
+def _source_graphs(store: Queryable) -> list[str]:
+    rows = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return sorted(
+        row["g"].value
+        for row in rows
+        if isinstance(row["g"], ox.NamedNode) and row["g"].value.startswith(SOURCE)
+    )

@@ -1,0 +1,296 @@
+"""Rows of the offer index, read from a source's graph: one per (course, run).
+
+Why a module of its own: what a row holds (the filterable fields and the JSON summary the API
+returns) is a mapping of the model in ``docs/design.md`` that changes with the model, while
+:mod:`registry.offer_index` (tables, filters, paging) does not. The rows come from one SPARQL
+CONSTRUCT of the source graph plus the labels, notations and mode roll-ups (``skos:broader`` to
+``unterrichtsform/praesenz|digital|kombiniert``) of the vocabulary graph; a mode the vocabulary
+does not roll up is rolled up by its hundreds (1xx Präsenz, 2xx and 4xx digital, 3xx kombiniert).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any, Protocol, TypeAlias
+
+import pyoxigraph as ox
+
+from .namespaces import (
+    BN,
+    RDF,
+    SCHEMA,
+    SCHEMA_HTTP,
+    SCHEME_DELIVERY,
+    SKOS,
+    SOURCE,
+    VOCABULARY_GRAPH,
+)
+
+__all__ = [
+    "MODE_CODE",
+    "NO_DATE",
+    "ROLLUPS",
+    "Queryable",
+    "Term",
+    "extract_runs",
+    "last_segment",
+    "rollup_of",
+]
+
+#: an RDF term as pyoxigraph returns it
+Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+#: roll-up delivery modes (concepts ``unterrichtsform/{name}``)
+ROLLUPS = ("praesenz", "digital", "kombiniert")
+#: sort key for runs without a start date, so they come after every dated run
+NO_DATE = "9999-12-31"
+MODE_CODE = re.compile(r"^[0-9]{3}$")
+
+
+class Queryable(Protocol):
+    """What the index needs from a store or a snapshot reader: SPARQL over the union graph."""
+
+    def query(self, sparql: str) -> Any: ...
+
+
+def rollup_of(code: str) -> str | None:
+    """The roll-up of a delivery-mode code when the vocabulary says nothing: by hundreds."""
+    if code in ROLLUPS:
+        return code
+    if not MODE_CODE.match(code):
+        return None
+    return {"1": "praesenz", "2": "digital", "3": "kombiniert", "4": "digital"}.get(code[0])
+
+
+def last_segment(iri: str) -> str:
+    """The notation or slug at the end of an IRI."""
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+# -- extraction from the store ---------------------------------------------------------------
+def _norm(iri: str) -> str:
+    return SCHEMA + iri[len(SCHEMA_HTTP) :] if iri.startswith(SCHEMA_HTTP) else iri
+
+
+def _vocab_maps(store: Queryable) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(German labels, notations, mode roll-ups) from the vocabulary graph."""
+    labels: dict[str, str] = {}
+    notations: dict[str, str] = {}
+    rollups: dict[str, str] = {}
+    rows = store.query(
+        f"SELECT ?c ?p ?o WHERE {{ GRAPH <{VOCABULARY_GRAPH}> {{ ?c ?p ?o . "
+        f"VALUES ?p {{ <{SKOS}prefLabel> <{SKOS}notation> <{SKOS}broader> }} }} }}"
+    )
+    for row in rows:
+        c, p, o = row["c"], row["p"], row["o"]
+        if not isinstance(c, ox.NamedNode):
+            continue
+        if p.value == SKOS + "prefLabel" and isinstance(o, ox.Literal):
+            if o.language in (None, "de") or c.value not in labels:
+                labels[c.value] = o.value
+        elif p.value == SKOS + "notation":
+            notations[c.value] = o.value
+        elif isinstance(o, ox.NamedNode) and o.value.startswith(SCHEME_DELIVERY + "/"):
+            name = last_segment(o.value)
+            if name in ROLLUPS:
+                rollups[c.value] = name
+    return labels, notations, rollups
+
+
+def _graph_map(store: Queryable, graph: str) -> dict[str, dict[str, list[Term]]]:
+    subjects: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
+    for triple in store.query(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    ):
+        s = triple.subject
+        key = s.value if isinstance(s, ox.NamedNode) else f"_:{s.value}"
+        obj = triple.object
+        subjects[key][_norm(triple.predicate.value)].append(obj)
+    return subjects
+
+
+def _ref(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode | ox.Literal) else str(term)
+
+
+def _text(values: list[Term], lang: str = "de") -> str | None:
+    literals = [v for v in values if isinstance(v, ox.Literal)]
+    for want in (lang, None):
+        for v in literals:
+            if v.language == want:
+                return v.value
+    return literals[0].value if literals else None
+
+
+def _number(values: list[Term]) -> float | None:
+    for v in values:
+        if isinstance(v, ox.Literal):
+            try:
+                return float(v.value)
+            except ValueError:
+                continue
+    return None
+
+
+def extract_runs(store: Queryable, source_id: str, partner_id: str | None) -> list[dict[str, Any]]:
+    """The index rows of one source: one per (course, run) of the source's graph."""
+    graph = _graph_map(store, SOURCE + source_id)
+    labels, notations, vocab_rollups = _vocab_maps(store)
+    course_type = SCHEMA + "Course"
+    rows: list[dict[str, Any]] = []
+    for subject, props in graph.items():
+        types = {t.value for t in props.get(RDF + "type", []) if isinstance(t, ox.NamedNode)}
+        if course_type not in {_norm(t) for t in types}:
+            continue
+        course = props
+        for run_term in course.get(SCHEMA + "hasCourseInstance", []):
+            run = graph.get(_ref(run_term), {})
+            rows.append(
+                _row(
+                    subject,
+                    _ref(run_term),
+                    course,
+                    run,
+                    graph,
+                    source_id,
+                    partner_id,
+                    labels,
+                    notations,
+                    vocab_rollups,
+                )
+            )
+    return rows
+
+
+def _price(
+    holder: Mapping[str, list[Term]], graph: Mapping[str, Mapping[str, list[Term]]]
+) -> tuple[float | None, str | None]:
+    best: tuple[float | None, str | None] = (None, None)
+    for offer in holder.get(SCHEMA + "offers", []):
+        node = graph.get(_ref(offer), {})
+        price = _number(list(node.get(SCHEMA + "price", [])))
+        if price is not None and (best[0] is None or price < best[0]):
+            best = (price, _text(list(node.get(SCHEMA + "priceCurrency", []))))
+    return best
+
+
+def _row(
+    course_iri: str,
+    run_iri: str,
+    course: Mapping[str, list[Term]],
+    run: Mapping[str, list[Term]],
+    graph: Mapping[str, Mapping[str, list[Term]]],
+    source_id: str,
+    partner_id: str | None,
+    labels: Mapping[str, str],
+    notations: Mapping[str, str],
+    vocab_rollups: Mapping[str, str],
+) -> dict[str, Any]:
+    def get(holder: Mapping[str, list[Term]], local: str) -> list[Term]:
+        return list(holder.get(SCHEMA + local, []))
+
+    title = _text(get(course, "name")) or course_iri
+    title_en = next(
+        (t.value for t in get(course, "name") if isinstance(t, ox.Literal) and t.language == "en"),
+        None,
+    )
+    description = _text(get(course, "description")) or ""
+    start = _text(get(run, "startDate"))
+    end = _text(get(run, "endDate"))
+    start_date = start[:10] if start else None
+    end_date = end[:10] if end else None
+    mode_iri = next((t.value for t in get(run, "courseMode") if isinstance(t, ox.NamedNode)), None)
+    mode = last_segment(mode_iri) if mode_iri else None
+    rollup = (vocab_rollups.get(mode_iri) if mode_iri else None) or (
+        rollup_of(mode) if mode else None
+    )
+    place = graph.get(_ref(get(run, "location")[0]), {}) if get(run, "location") else {}
+    kreis_iri = next(
+        (t.value for t in get(place, "containedInPlace") if isinstance(t, ox.NamedNode)), None
+    )
+    address = graph.get(_ref(get(place, "address")[0]), {}) if get(place, "address") else {}
+    geo = graph.get(_ref(get(place, "geo")[0]), {}) if get(place, "geo") else {}
+    price, currency = _price(run, graph)
+    if price is None:
+        price, currency = _price(course, graph)
+    funding = sorted(
+        {
+            notations.get(t.value, last_segment(t.value))
+            for t in get(course, "financialAidEligible") + get(run, "financialAidEligible")
+            if isinstance(t, ox.NamedNode)
+        }
+    )
+    topics = sorted({t.value for t in get(course, "about") if isinstance(t, ox.NamedNode)})
+    language = _text(get(run, "inLanguage")) or _text(get(course, "inLanguage"))
+    provider_iri = next(
+        (t.value for t in get(course, "provider") if isinstance(t, ox.NamedNode)), None
+    )
+    provider_name = _text(get(graph.get(provider_iri, {}), "name")) if provider_iri else None
+    url = next(iter(get(course, "url")), None)
+    kreis_ags = (notations.get(kreis_iri) or last_segment(kreis_iri)) if kreis_iri else None
+    lat = _number(get(geo, "latitude"))
+    lon = _number(get(geo, "longitude"))
+    flexible = any(
+        isinstance(t, ox.Literal) and t.value == "true" for t in run.get(BN + "flexibleStart", [])
+    )
+    summary = {
+        "iri": course_iri,
+        "run": run_iri,
+        "source": source_id,
+        "title": title,
+        "title_en": title_en,
+        "description": description,
+        "url": url.value if isinstance(url, ox.NamedNode | ox.Literal) else None,
+        "provider": {"partner": partner_id, "iri": provider_iri, "name": provider_name},
+        "start_date": start_date,
+        "end_date": end_date,
+        "flexible_start": flexible,
+        "mode": {
+            "code": mode,
+            "iri": mode_iri,
+            "rollup": rollup,
+            "label": labels.get(mode_iri) if mode_iri else None,
+        },
+        "kreis": {"ags": kreis_ags, "iri": kreis_iri, "label": labels.get(kreis_iri)}
+        if kreis_iri
+        else None,
+        "place": {
+            "name": _text(get(place, "name")),
+            "postal_code": _text(get(address, "postalCode")),
+            "locality": _text(get(address, "addressLocality")),
+            "lat": lat,
+            "lon": lon,
+        }
+        if place
+        else None,
+        "funding": funding,
+        "topics": topics,
+        "price": price,
+        "currency": currency,
+        "language": language,
+    }
+    return {
+        "offer_iri": course_iri,
+        "run_iri": run_iri,
+        "source": source_id,
+        "provider": partner_id,
+        "search": f"{title}\n{title_en or ''}\n{description}".casefold(),
+        "start_date": start_date,
+        "end_date": end_date,
+        "sort_key": start_date or NO_DATE,
+        "kreis": kreis_iri,
+        "kreis_ags": kreis_ags,
+        "mode": mode,
+        "mode_rollup": rollup,
+        "price": price,
+        "language": language.casefold() if language else None,
+        "lat": lat,
+        "lon": lon,
+        "funding": funding,
+        "topics": topics,
+        "summary": summary,
+    }

@@ -1,0 +1,107 @@
+"""The JSON API over the example region: listing, filters, paging, one offer, partners."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+from webapp import example_app
+
+from registry.catalogue import offer_id, offer_iri
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    app, store = example_app(tmp_path_factory.mktemp("api") / "store")
+    with TestClient(app) as c:
+        yield c
+    store.close()
+
+
+def test_offers_page_and_cursor(client: TestClient) -> None:
+    first = client.get("/offers", params={"limit": 5})
+    assert first.status_code == 200
+    body = first.json()
+    assert len(body["items"]) == 5 and body["next"]
+    second = client.get("/offers", params={"limit": 5, "cursor": body["next"]}).json()
+    assert not {i["run"] for i in body["items"]} & {i["run"] for i in second["items"]}
+    last, nxt = body["items"][-1], second["items"][0]
+    assert (last["start_date"] or "9999", last["iri"]) <= (nxt["start_date"] or "9999", nxt["iri"])
+    again = client.get("/offers", params={"limit": 5, "cursor": body["next"]}).json()
+    assert again == second
+
+
+def test_offers_filters_apply(client: TestClient) -> None:
+    items = client.get("/offers", params={"mode": "digital", "limit": 200}).json()["items"]
+    assert items and all(i["mode"]["rollup"] == "digital" for i in items)
+    lippe = client.get("/offers", params={"kreis": "05766", "limit": 200}).json()["items"]
+    assert lippe and all(i["kreis"]["ags"] == "05766" for i in lippe)
+    by_iri = client.get("/offers", params={"kreis": lippe[0]["kreis"]["iri"], "limit": 200})
+    assert [i["run"] for i in by_iri.json()["items"]] == [i["run"] for i in lippe]
+    partner = lippe[0]["provider"]["partner"]
+    mine = client.get("/offers", params={"provider": partner, "limit": 200}).json()["items"]
+    assert mine and {i["provider"]["partner"] for i in mine} == {partner}
+
+
+def test_offers_as_jsonld_use_schema_org(client: TestClient) -> None:
+    r = client.get("/offers", params={"limit": 3}, headers={"Accept": "application/ld+json"})
+    assert r.headers["content-type"].startswith("application/ld+json")
+    doc = r.json()
+    assert doc["@context"]["@vocab"] == "https://schema.org/"
+    triples = ox.parse(r.content, format=ox.RdfFormat.JSON_LD)
+    courses = {t.subject for t in triples if t.object == ox.NamedNode("https://schema.org/Course")}
+    assert len(courses) == 3
+
+
+def test_etag_and_304(client: TestClient) -> None:
+    r = client.get("/offers", params={"limit": 2})
+    assert r.headers["cache-control"] and r.headers["etag"]
+    again = client.get("/offers", params={"limit": 2}, headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+    other = client.get("/offers", params={"limit": 3}, headers={"If-None-Match": r.headers["etag"]})
+    assert other.status_code == 200 and other.headers["etag"] != r.headers["etag"]
+
+
+def test_one_offer_by_id_and_by_iri(client: TestClient) -> None:
+    item = client.get("/offers", params={"limit": 1}).json()["items"][0]
+    assert offer_iri(item["id"]) == item["iri"] and offer_id(item["iri"]) == item["id"]
+    offer = client.get(f"/offers/{item['id']}").json()
+    assert offer["iri"] == item["iri"] and offer["runs"]
+    assert item["run"] in {r["run"] for r in offer["runs"]}
+    assert client.get("/offers/by-iri", params={"iri": item["iri"]}).json() == offer
+    ld = client.get(f"/offers/{item['id']}", headers={"Accept": "application/ld+json"})
+    graph = ox.parse(ld.content, format=ox.RdfFormat.JSON_LD)
+    assert any(t.subject == ox.NamedNode(item["iri"]) for t in graph)
+
+
+def test_unknown_offer_is_404(client: TestClient) -> None:
+    r = client.get("/offers/" + offer_id("https://nobody.example/angebot/x"))
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+def test_partners_and_harvests(client: TestClient) -> None:
+    partners = client.get("/partners").json()
+    assert len(partners) >= 8 and all(p["offers"] > 0 for p in partners)
+    one = client.get(f"/partners/{partners[0]['id']}").json()
+    assert one["id"] == partners[0]["id"] and one["sources"]
+    runs = client.get(f"/partners/{partners[0]['id']}/harvests")
+    assert runs.status_code == 200 and isinstance(runs.json(), list)
+    assert client.get("/partners/nobody/harvests").status_code == 404
+
+
+def test_health_metrics_and_docs(client: TestClient) -> None:
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["offer_runs"] > 0
+    client.get("/offers")
+    metrics = client.get("/metrics").text
+    assert 'bildungsnetz_http_requests_total{method="GET",route="/offers",status="200"}' in metrics
+    assert f"bildungsnetz_offer_runs {float(health['offer_runs'])}" in metrics
+    spec = client.get("/openapi.json").json()
+    for route in ("/offers", "/offers/{id}", "/partners", "/partners/{id}/harvests"):
+        assert spec["paths"][route]["get"]["summary"]
+    params = {p["name"] for p in spec["paths"]["/offers"]["get"]["parameters"]}
+    assert {"q", "kreis", "mode", "funding", "topic", "provider", "cursor", "limit"} <= params
+    assert json.dumps(spec).count("example") > 3
