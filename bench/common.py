@@ -203,10 +203,10 @@ class FeedServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 return None
 
-            def do_GET(self) -> None:  # noqa: N802 - the http.server protocol
+            def do_GET(self) -> None:
                 server.requests += 1
                 target = (server.root / self.path.split("?")[0].lstrip("/")).resolve()
                 if not target.is_relative_to(server.root):

@@ -27,11 +27,11 @@ from pathlib import Path
 from registry.namespaces import BN, CODE, REGION, SCHEMA, XSD
 
 __all__ = [
+    "TOWNS",
     "Corpus",
     "Offer",
     "Partner",
     "Town",
-    "TOWNS",
     "feed_name",
     "feed_turtle",
     "generate",
@@ -116,13 +116,13 @@ _VARIANTS = ("", " – Grundlagen", " – Aufbaukurs", " (berufsbegleitend)", " 
              " – Prüfungsvorbereitung")
 _PARTNER_KINDS = (
     ("Technikakademie", "bildungswerk"),
-    ("Volkshochschule", "vhs"),
+    ("Volkshochschule", "volkshochschule"),
     ("Bildungswerk der Wirtschaft", "bildungswerk"),
     ("IHK-Bildungszentrum", "kammer"),
     ("HWK-Bildungszentrum", "kammer"),
-    ("Berufskolleg", "schule"),
+    ("Berufskolleg", "berufskolleg"),
     ("Weiterbildungszentrum der Hochschule", "hochschule"),
-    ("Pflegeschule", "privat"),
+    ("Akademie der Industrie", "unternehmensakademie"),
 )
 _MODES = (("101", 0.6), ("202", 0.25), ("301", 0.15))  # Präsenz, Online-Seminar, Blended
 _IN_PERSON = {"101", "301"}
@@ -291,7 +291,8 @@ def _header(partner: Partner) -> str:
         f"@prefix p: <{ns}> .\n\n",
         f"p:organisation a schema:EducationalOrganization ;\n"
         f"    schema:name {_lit(partner.name)} ;\n    schema:url <{ns}> ;\n"
-        f"    bn:providerType at:{partner.type} .\n\n",
+        f"    bn:providerType at:{partner.type} ;\n"
+        f"    schema:location <{ns}ort/0> .\n\n",
     ]
     for i, town in enumerate(partner.towns):
         parts.append(
@@ -335,10 +336,10 @@ def _offer_ttl(partner: Partner, o: Offer) -> str:
         f"    schema:description {_lit(description)}@de ;\n"
         f"    schema:provider p:organisation ;\n"
         f"    schema:url <{partner.namespace}kurse/{o.number}.html> ;\n"
-        f'    schema:courseCode "{partner.id[:4].upper()}-{o.number:06d}" ;\n'
         f"    schema:about topic:{topic} ;\n"
         f"    schema:teaches <{_skill_iri(skill)}> ;\n"
         f"    schema:occupationalCategory kldb:{kldb} ;\n"
+        f"    bn:fieldOfEducation iscedf:{isced} ;\n"
         f"    schema:educationalLevel eqf:{eqf} ;\n"
         f'    bn:teachingUnits "{units}"^^xsd:decimal ;\n'
         f"{funding}"

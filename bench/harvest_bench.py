@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import inspect
 import math
 import shutil
 import tempfile
@@ -43,23 +42,40 @@ from registry.store import OxigraphStore
 from . import corpus as corpus_mod
 from .common import FeedServer, PeakRss, Report, machine_info, mib, stopwatch
 
-__all__ = ["count_triples", "find_harvest", "main", "naive_baseline", "plain_bulk_load", "run"]
+__all__ = [
+    "count_triples",
+    "find_harvest",
+    "main",
+    "naive_baseline",
+    "plain_bulk_load",
+    "run",
+    "summarise",
+]
 
-#: names under which ``importers.pipeline`` may offer "harvest all feeds of a Sources"
-_HARVEST_NAMES = ("harvest_all", "harvest_sources", "harvest", "run_harvest")
+Harvest = Callable[..., list[Any]]
 
 
-def find_harvest() -> Callable[[Any, OxigraphStore], Any] | None:
-    """The pipeline's harvest-everything function, or ``None`` while the module is missing."""
+def find_harvest() -> Harvest | None:
+    """``importers.pipeline.harvest(sources, store)``, or ``None`` while the module is missing."""
     try:
         pipeline = importlib.import_module("importers.pipeline")
     except ImportError:
         return None
-    for name in _HARVEST_NAMES:
-        fn = getattr(pipeline, name, None)
-        if callable(fn) and not inspect.isclass(fn):
-            return fn  # type: ignore[no-any-return]
-    return None
+    fn = getattr(pipeline, "harvest", None)
+    return fn if callable(fn) else None
+
+
+def summarise(records: list[Any]) -> str:
+    """Outcomes and offer counts of the pipeline's run records, for the notes of a phase."""
+    outcomes: dict[str, int] = {}
+    for r in records:
+        outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
+    published = sum(getattr(r, "offers_published", 0) for r in records)
+    rejected = sum(getattr(r, "offers_rejected", 0) for r in records)
+    revalidated = sum(getattr(r, "offers_revalidated", 0) for r in records)
+    shown = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+    return (f"feeds: {shown}; offers published {published:,}, rejected {rejected:,}, "
+            f"re-validated {revalidated:,}")
 
 
 def count_triples(feed_dir: Path) -> int:
@@ -129,8 +145,8 @@ def _sample(corpus: corpus_mod.Corpus, offers: int) -> corpus_mod.Corpus:
     return replace(corpus, offers=kept)
 
 
-def _call_harvest(harvest: Callable[[Any, OxigraphStore], Any], sources: Any, store: Any) -> Any:
-    return harvest(sources, store)
+def _call_harvest(harvest: Harvest, sources: Any, store: Any) -> list[Any]:
+    return list(harvest(sources, store) or [])
 
 
 def run(
@@ -188,7 +204,7 @@ def _run(
 
 def _harvest_phases(
     report: Report,
-    harvest: Callable[[Any, OxigraphStore], Any],
+    harvest: Harvest,
     sources: Any,
     server: FeedServer,
     corpus: corpus_mod.Corpus,
@@ -201,8 +217,9 @@ def _harvest_phases(
     store = OxigraphStore(root / "store")
     try:
         with PeakRss() as rss, stopwatch() as t:
-            _call_harvest(harvest, sources, store)
+            records = _call_harvest(harvest, sources, store)
         cold = t[0]
+        report.notes.append("cold harvest: " + summarise(records))
         loaded = sum(1 for g in store.named_graphs() if g.startswith(SOURCE))
         report.add("cold harvest", cold, "s", note=f"{loaded} feed graphs in the store")
         target_ok = triples / cold >= 100_000 if offers >= 100_000 else None
@@ -213,7 +230,8 @@ def _harvest_phases(
 
         server.reset_counts()
         with stopwatch() as t:
-            _call_harvest(harvest, sources, store)
+            records = _call_harvest(harvest, sources, store)
+        report.notes.append("re-harvest, nothing changed: " + summarise(records))
         report.add("re-harvest, nothing changed", t[0], "s",
                    note=f"{100 * t[0] / cold:.1f} % of cold; "
                    f"{server.not_modified}/{server.requests} answered 304")
@@ -222,7 +240,8 @@ def _harvest_phases(
         corpus_mod.write_feeds(mutated, data, sorted(changed))
         server.reset_counts()
         with PeakRss() as rss, stopwatch() as t:
-            _call_harvest(harvest, sources, store)
+            records = _call_harvest(harvest, sources, store)
+        report.notes.append(f"re-harvest, {changed_percent:g} % changed: " + summarise(records))
         share = 100 * t[0] / cold
         report.add(f"re-harvest, {changed_percent:g} % of offers changed", t[0], "s",
                    note=f"{len(changed)} of {len(corpus.partners)} feeds changed")

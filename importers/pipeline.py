@@ -157,6 +157,9 @@ def prepare(
         out.outcome, out.message = "FetchFailed", exc.message
         status = exc.details.get("http_status")
         out.http_status = status if isinstance(status, int) else None
+    except Exception as exc:  # one feed's unforeseen failure must not end the whole run
+        out.outcome = "Failed"
+        out.message = f"unexpected error ({type(exc).__name__}): {exc}"
     return out
 
 
@@ -169,7 +172,8 @@ def commit(
     keep_run_details: int,
     shapes_hash: str,
 ) -> RunRecord:
-    """The one writer: swap the source graph (or keep it), record the run, publish."""
+    """The one writer: swap the source graph (or keep it), record the run; publish a
+    snapshot when the source graph changed (:func:`harvest` publishes once more at the end)."""
     feed = prepared.feed
     fetched = prepared.fetched
     stamp = prepared.started.strftime("%Y%m%dT%H%M%S%fZ")
@@ -256,7 +260,9 @@ def commit(
     record.ended = _now()
     write_run(store, record, report=report, details=details)
     apply_retention(store, feed.iri, keep=keep_run_details)
-    store.publish()
+    if record.triples_added or record.triples_removed:
+        # readers see the new graph now; run records alone wait for the publish at the end
+        store.publish()
     return record
 
 
@@ -288,8 +294,6 @@ def harvest(
     if load_vocabulary:
         _load_vocabulary(store, sources)
     publish_sources(store, sources)
-    if not feeds:
-        store.publish()  # otherwise each commit publishes
     states = {f.id: load_state(store, f.id) for f in feeds}
     lock = threading.Lock()
     records: list[RunRecord] = []
@@ -323,5 +327,6 @@ def harvest(
             records.append(record)
             if on_done:
                 on_done(record)
+    store.publish()
     order = {f.id: n for n, f in enumerate(feeds)}
     return sorted(records, key=lambda r: order[r.feed_id])

@@ -26,9 +26,10 @@ lists, samples and the report graph.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -67,6 +68,7 @@ OUTCOMES: dict[str, str] = {
     "EmptyFeed": "the feed holds no triples; the last good graph stays",
     "OwnershipRefused": "every triple describes another partner's subjects; last good graph stays",
     "CollapseGuarded": "no valid offer where the last good graph had many; it stays",
+    "Failed": "an unexpected error (a bug, reported with its message); the last good graph stays",
 }
 #: outcomes in which the published graph was (re)confirmed from the feed
 GOOD_OUTCOMES = frozenset({"Published", "NotModified", "Unchanged"})
@@ -276,30 +278,37 @@ def supply_counts(triples: Iterable[ox.Triple]) -> tuple[dict[str, int], dict[st
 
 # -- problems and offer reports as JSON ------------------------------------------------------
 def problem_to_dict(problem: Problem) -> dict[str, object]:
-    data = asdict(problem)
-    data.pop("value_term", None)
-    term = problem.value_term
-    data["value_nt"] = str(term) if term is not None else None
+    """A problem as JSON-ready data; RDF-term fields (``*_term``) as N-Triples (``*_nt``)."""
+    data: dict[str, object] = {}
+    for f in fields(problem):
+        value = getattr(problem, f.name)
+        if f.name.endswith("_term"):
+            data[f.name.removesuffix("_term") + "_nt"] = str(value) if value is not None else None
+        else:
+            data[f.name] = copy.deepcopy(value)
     return data
 
 
-def _term(text: str | None) -> ox.NamedNode | ox.BlankNode | ox.Literal | None:
-    if not text:
+def _term(text: object) -> ox.NamedNode | ox.BlankNode | ox.Literal | None:
+    if not isinstance(text, str) or not text:
         return None
-    quad = next(iter(ox.parse(f"<urn:s> <urn:p> {text} .".encode(), ox.RdfFormat.N_TRIPLES)))
+    try:
+        quad = next(iter(ox.parse(f"<urn:s> <urn:p> {text} .".encode(), ox.RdfFormat.N_TRIPLES)))
+    except SyntaxError:
+        return None
     obj = quad.object
     return obj if isinstance(obj, ox.NamedNode | ox.BlankNode | ox.Literal) else None
 
 
 def problem_from_dict(data: Mapping[str, Any]) -> Problem:
-    values: dict[str, Any] = dict(data)
-    value_nt = values.pop("value_nt", None)
-    problem = Problem(**values)
-    try:
-        problem.value_term = _term(value_nt if isinstance(value_nt, str) else None)
-    except SyntaxError:
-        problem.value_term = None
-    return problem
+    known = {f.name for f in fields(Problem)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key.endswith("_nt") and key.removesuffix("_nt") + "_term" in known:
+            values[key.removesuffix("_nt") + "_term"] = _term(value)
+        elif key in known:
+            values[key] = value
+    return Problem(**values)
 
 
 def offer_details(reports: Iterable[OfferReport]) -> list[dict[str, object]]:

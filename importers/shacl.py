@@ -45,7 +45,7 @@ _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"
 class RawResult:
     """One sh:ValidationResult with pyoxigraph terms; the shape is a shapes-graph node."""
 
-    focus: ox.NamedNode | ox.BlankNode
+    focus: ox.NamedNode | ox.BlankNode | ox.Literal
     path: str | None
     value: ox.NamedNode | ox.BlankNode | ox.Literal | None
     severity: str
@@ -70,8 +70,8 @@ class _PreparedQueryGraph(rdflib.Graph):
         query_object: str | Query,
         processor: str = "sparql",
         result: str = "sparql",
-        initNs: Mapping[str, Any] | None = None,  # noqa: N803 - rdflib's parameter name
-        initBindings: Mapping[str, Any] | None = None,  # noqa: N803
+        initNs: Mapping[str, Any] | None = None,
+        initBindings: Mapping[str, Any] | None = None,
         use_store_provided: bool = True,
         **kwargs: Any,
     ) -> Any:
@@ -81,7 +81,7 @@ class _PreparedQueryGraph(rdflib.Graph):
             if prepared is None:
                 prepared = _PREPARED[key] = prepareQuery(query_object, initNs=dict(initNs or {}))
             query_object = prepared
-            initNs = None  # noqa: N806
+            initNs = None
         return super().query(
             query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
         )
@@ -117,7 +117,7 @@ def to_rdflib_graph(triples: Iterable[ox.Triple]) -> rdflib.Graph:
         return converted
 
     for t in triples:
-        add((term(t.subject), term(t.predicate), term(t.object)))  # type: ignore[arg-type]
+        add((term(t.subject), term(t.predicate), term(t.object)))
     return graph
 
 
@@ -215,12 +215,12 @@ class Shapes:
             severity = report.value(result, SH.resultSeverity)
             results.append(
                 RawResult(
-                    focus=to_oxigraph(focus),  # type: ignore[arg-type]
+                    focus=to_oxigraph(focus),
                     path=_path_text(report, report.value(result, SH.resultPath)),
                     value=to_oxigraph(value) if value is not None else None,
-                    severity=_SEVERITIES.get(severity, "Violation"),  # type: ignore[arg-type]
+                    severity=_SEVERITIES.get(severity, "Violation"),
                     component=str(report.value(result, SH.sourceConstraintComponent)),
-                    shape=report.value(result, SH.sourceShape),  # type: ignore[arg-type]
+                    shape=report.value(result, SH.sourceShape),
                     messages=tuple(str(m) for m in report.objects(result, SH.resultMessage)),
                 )
             )

@@ -54,7 +54,9 @@ _NAME = ox.NamedNode(SCHEMA + "name")
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
 
-def _node_text(node: Node) -> str:
+def _node_text(node: Node | ox.Literal) -> str:
+    if isinstance(node, ox.Literal):
+        return str(node)  # a literal focus node (sh:targetObjectsOf) in N-Triples syntax
     return node.value if isinstance(node, ox.NamedNode) else f"_:{node.value}"
 
 
@@ -78,6 +80,10 @@ class Problem:
     labels: dict[str, str] = field(default_factory=dict)
     #: the value as an RDF term, for the SHACL report graph
     value_term: ox.NamedNode | ox.BlankNode | ox.Literal | None = field(
+        default=None, repr=False, compare=False
+    )
+    #: the focus node as an RDF term, for the SHACL report graph
+    focus_term: ox.NamedNode | ox.BlankNode | ox.Literal | None = field(
         default=None, repr=False, compare=False
     )
 
@@ -160,7 +166,7 @@ class ValidationResult:
             triples += [
                 ox.Triple(report, sh("result"), node),
                 ox.Triple(node, _TYPE, sh("ValidationResult")),
-                ox.Triple(node, sh("focusNode"), _text_node(problem.focus)),
+                ox.Triple(node, sh("focusNode"), problem.focus_term or _text_node(problem.focus)),
                 ox.Triple(node, sh("resultSeverity"), sh(problem.severity)),
                 ox.Triple(node, sh("sourceConstraintComponent"), ox.NamedNode(problem.component)),
             ]
@@ -244,7 +250,7 @@ class Validator:
         shapes_dir: Path | None = None,
         *,
         shape_files: Sequence[Path] = (),
-        batch_size: int = 200,
+        batch_size: int = 100,
     ) -> None:
         if shapes_dir is None and not shape_files:
             shapes_dir = default_shapes_dir()
@@ -302,7 +308,11 @@ class Validator:
                 owners.setdefault(node, []).append(item.iri)
             triples.update(dict.fromkeys(item.triples))
         for raw in self.shapes.run(to_rdflib_graph(triples)):
-            for iri in owners.get(raw.focus, ()):
+            if isinstance(raw.focus, ox.Literal):  # a literal focus belongs where it is a value
+                found = [i.iri for i in batch if any(t.object == raw.focus for t in i.triples)]
+            else:
+                found = owners.get(raw.focus, [])
+            for iri in found:
                 result.offers[iri].problems.append(self._problem(raw, iri))
         for item in batch:
             result.offers[item.iri].problems.sort(key=Problem.sort_key)
@@ -328,4 +338,5 @@ class Validator:
             messages=messages,
             labels=self.shapes.names(raw.shape),
             value_term=raw.value,
+            focus_term=raw.focus,
         )

@@ -40,7 +40,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "Violation": "Fehler",
         "Warning": "Warnung",
         "Info": "Hinweis",
-        "checked": "{n} Angebote geprüft: {valid} gültig, {invalid} mit Fehlern, {warnings} Warnungen",
+        "checked": (
+            "{n} Angebote geprüft: {valid} gültig, {invalid} mit Fehlern, {warnings} Warnungen"
+        ),
         "other": "Angaben außerhalb der Angebote",
         "value": "Wert",
         "node": "bei",

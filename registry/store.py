@@ -121,6 +121,12 @@ def _nt(triples: Iterable[ox.Triple]) -> str:
     return (data or b"").decode("utf-8")
 
 
+def _has_blank_nodes(triples: Iterable[ox.Triple]) -> bool:
+    return any(
+        isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples
+    )
+
+
 def _translate(exc: Exception) -> RegistryError:
     return QuerySyntaxError(str(exc))
 
@@ -200,9 +206,16 @@ class OxigraphStore(Store):
 
     def _apply(self, graph: str, new: set[ox.Triple]) -> GraphDelta:
         old = set(self.triples(graph))
+        g = ox.NamedNode(graph)
+        if _has_blank_nodes(old) or _has_blank_nodes(new):
+            # blank nodes get new labels on insert, so no diff can match them: swap whole
+            body = f"INSERT DATA {{ GRAPH <{graph}> {{ {_nt(new)} }} }}" if new else ""
+            self._store.update(f"DROP SILENT GRAPH <{graph}> ;\n{body}")
+            if new and not self._store.contains_named_graph(g):
+                self._store.add_graph(g)
+            return GraphDelta(added=len(new), removed=len(old))
         to_add = new - old
         to_remove = old - new
-        g = ox.NamedNode(graph)
         if not old and len(to_add) > _BULK_THRESHOLD:
             self._store.bulk_extend([ox.Quad(t.subject, t.predicate, t.object, g) for t in to_add])
         elif to_add or to_remove:

@@ -311,3 +311,18 @@ def test_feed_that_suddenly_loses_all_offers(
     run = harvested.again("/broken.ttl")
     kept(harvested, run, "CollapseGuarded")
     assert run.offers_rejected == 3
+
+
+def test_unexpected_error_in_one_feed_keeps_its_graph(
+    harvested: Harvested, make_feed: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importers.pipeline as pipeline
+
+    def broken(*args: object, **kwargs: object) -> list[ox.Triple]:
+        raise ValueError("a bug in a stage")
+
+    monkeypatch.setattr(pipeline, "normalise", broken)
+    harvested.server.routes["/ok.ttl"] = Reply(make_feed(NS_A, range(2)))
+    run = harvested.again("/ok.ttl")
+    kept(harvested, run, "Failed")
+    assert "a bug in a stage" in (run.message or "")

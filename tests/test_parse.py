@@ -24,7 +24,9 @@ def test_declared_beats_content_type_beats_extension_beats_sniffing() -> None:
     assert detect_format(name="x.nt", data=b"{}") == ox.RdfFormat.N_TRIPLES
     assert detect_format(name="feed", data=b'  {"@id": "x"}') == ox.RdfFormat.JSON_LD
     assert detect_format(data=TURTLE) == ox.RdfFormat.TURTLE
-    rdfxml = b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
+    rdfxml = (
+        b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
+    )
     assert detect_format(name="x.xml", data=rdfxml) == ox.RdfFormat.RDF_XML
 
 
@@ -44,7 +46,10 @@ def test_unsupported_inputs_are_named(kwargs: dict[str, object], needle: str) ->
 
 
 def test_named_graphs_become_one_graph() -> None:
-    data = b"<http://a/s> <http://a/p> <http://a/o> <http://a/g> .\n<http://a/s> <http://a/p> <http://a/o2> .\n"
+    data = (
+        b"<http://a/s> <http://a/p> <http://a/o> <http://a/g> .\n"
+        b"<http://a/s> <http://a/p> <http://a/o2> .\n"
+    )
     triples = parse_rdf(data, format=ox.RdfFormat.N_QUADS, source="q")
     assert {str(t.object) for t in triples} == {"<http://a/o>", "<http://a/o2>"}
     assert all(isinstance(t, ox.Triple) for t in triples)
@@ -105,7 +110,10 @@ def test_xml_entities_and_external_dtds_are_refused(doctype: bytes) -> None:
     with pytest.raises(ParseError, match="entit"):
         parse_rdf(data, format=ox.RdfFormat.RDF_XML, source="x.rdf")
     # the same document without the DOCTYPE is fine
-    assert len(parse_rdf(b'<?xml version="1.0"?>\n' + body, format=ox.RdfFormat.RDF_XML, source="x")) == 2
+    assert (
+        len(parse_rdf(b'<?xml version="1.0"?>\n' + body, format=ox.RdfFormat.RDF_XML, source="x"))
+        == 2
+    )
 
 
 def test_jsonld_with_schema_org_context_uses_the_bundled_one() -> None:
@@ -138,5 +146,9 @@ def test_jsonld_other_contexts_are_refused(context: bytes) -> None:
 
 def test_jsonld_syntax_error_has_position() -> None:
     with pytest.raises(ParseError) as info:
-        parse_rdf(b'{\n  "@context": "https://schema.org",\n  "name": }', format=ox.RdfFormat.JSON_LD, source="j")
+        parse_rdf(
+            b'{\n  "@context": "https://schema.org",\n  "name": }',
+            format=ox.RdfFormat.JSON_LD,
+            source="j",
+        )
     assert (info.value.line, info.value.column) == (3, 11)

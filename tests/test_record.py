@@ -35,13 +35,14 @@ def problem() -> Problem:
         shape="https://w3id.org/bildungsnetz/shapes/core#Name",
         messages={"de": "Ein Name", "en": "One name"},
         value_term=ox.Literal("x", language="de"),
+        focus_term=ox.NamedNode("https://a.example/k"),
     )
 
 
 def test_problem_json_round_trip() -> None:
     p = problem()
     back = problem_from_dict(problem_to_dict(p))
-    assert back == p and back.value_term == p.value_term
+    assert back == p and back.value_term == p.value_term and back.focus_term == p.focus_term
 
 
 def test_state_round_trip() -> None:

@@ -103,3 +103,23 @@ def test_open_store_memory() -> None:
     store = open_store(None)
     store.replace_graph(G, triples(1))
     assert store.named_graphs() == [G]
+
+
+def test_graphs_with_blank_nodes_are_swapped_whole(disk_store: OxigraphStore) -> None:
+    def with_bnode(label: str) -> list[ox.Triple]:
+        b = ox.BlankNode()
+        return [
+            ox.Triple(
+                ox.NamedNode("https://a.example/o"), ox.NamedNode("https://schema.org/address"), b
+            ),
+            ox.Triple(b, ox.NamedNode("https://schema.org/postalCode"), ox.Literal(label)),
+        ]
+
+    disk_store.replace_graph(G, with_bnode("32657"))
+    disk_store.replace_graph(G, with_bnode("32657"))  # must not try DELETE DATA with a bnode
+    disk_store.replace_graph(G, with_bnode("33602"))
+    codes = {
+        t.object.value for t in disk_store.triples(G) if t.predicate.value.endswith("postalCode")
+    }
+    assert codes == {"33602"}
+    assert count(disk_store) == 2

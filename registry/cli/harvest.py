@@ -45,6 +45,7 @@ _TEXTS = {
         "EmptyFeed": "leer – letzter guter Stand bleibt",
         "OwnershipRefused": "nur fremde Angebote – letzter guter Stand bleibt",
         "CollapseGuarded": "keine gültigen Angebote mehr – letzter guter Stand bleibt",
+        "Failed": "unerwarteter Fehler – letzter guter Stand bleibt",
     },
     "en": {
         "title": "Harvest report for {name}",
@@ -65,6 +66,7 @@ _TEXTS = {
         "EmptyFeed": "empty – last good state kept",
         "OwnershipRefused": "only others' offers – last good state kept",
         "CollapseGuarded": "no valid offers any more – last good state kept",
+        "Failed": "unexpected error – last good state kept",
     },
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,13 +29,13 @@ _MAX_BYTES = 50 * 1024 * 1024
 _TIMEOUT_S = 30.0
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     turtle = "turtle"
 
 
-class Language(str, Enum):
+class Language(StrEnum):
     de = "de"
     en = "en"
 
@@ -80,9 +80,7 @@ def _read(target: str, input_format: str | None) -> list[ox.Triple]:
 
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+://", target):
         data, content_type, final = fetch_url(target)
-        fmt = detect_format(
-            name=final, content_type=content_type, data=data, declared=input_format
-        )
+        fmt = detect_format(name=final, content_type=content_type, data=data, declared=input_format)
         return parse_rdf(data, format=fmt, source=target, base_iri=final)
     return read_path(Path(target), declared=input_format)
 

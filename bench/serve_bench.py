@@ -1,0 +1,473 @@
+"""Serve benchmark: our ``/sparql`` against the plain Oxigraph server and rdflib-endpoint, and
+``GET /offers`` under load.
+
+One corpus (``bench/corpus.py``) is loaded into a store (``--build load``: normalised feed graphs,
+vocabulary and registry graph written directly, fast; ``--build harvest``: the real pipeline),
+then three servers answer the same query mix, one after the other so they never share the CPU:
+
+(a) ``bildungsnetz serve`` on the store (its SPARQL worker processes);
+(b) ``oxigraph serve --union-default-graph`` on a copy of the store's RocksDB directory (one
+    process per store directory);
+(c) ``rdflib-endpoint serve`` on the same data dumped to N-Quads (rdflib ``Dataset``, union).
+
+Each gets the mix of researchers' questions (``QUERIES``, from ``DOMAIN.md``) from ``--clients``
+concurrent httpx clients for ``--duration`` seconds: throughput, p50 and p95 latency, ratios.
+Before the load, each query runs once on each server and the answer sizes are compared.
+Then ``GET /offers`` with typical filters from ``--api-clients`` clients: p50/p95/p99 and
+requests/s. Load only ever targets 127.0.0.1 and is bounded in time.
+
+Usage: ``./dev bench serve --offers 10000 --partners 20 --duration 20``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyoxigraph as ox
+
+from registry.config import load_sources
+from registry.namespaces import CODE, SOURCE, VOCABULARY_GRAPH, sparql_prefixes
+from registry.store import OxigraphStore
+
+from . import corpus as corpus_mod
+from .common import Report, free_port, machine_info, stopwatch
+
+__all__ = ["QUERIES", "Endpoint", "LoadResult", "build_store", "main", "run", "run_load"]
+
+_UF = CODE + "unterrichtsform/"
+_ONLINE = ", ".join(f"<{_UF}{c}>" for c in ("201", "202", "203", "204", "205", "206"))
+_IN_PERSON = ", ".join(f"<{_UF}{c}>" for c in ("101", "102", "103", "104", "105", "301"))
+
+#: the researchers' questions (DOMAIN.md) as SPARQL over the model of docs/design.md
+QUERIES: dict[str, str] = {
+    "by_kreis_topic": """
+SELECT ?kreis ?topic (COUNT(DISTINCT ?course) AS ?offers) WHERE {
+  ?course a schema:Course ; schema:about ?topic ; schema:hasCourseInstance ?run .
+  ?run schema:startDate ?start ; schema:location/schema:containedInPlace ?kreis .
+  FILTER (?start >= "2027-03-01"^^xsd:date && ?start < "2027-09-01"^^xsd:date)
+} GROUP BY ?kreis ?topic ORDER BY DESC(?offers)""",
+    "bildungsgutschein_share": f"""
+SELECT ?kreis ?ptype (COUNT(DISTINCT ?course) AS ?offers) (COUNT(DISTINCT ?bgs) AS ?withBgs)
+WHERE {{
+  ?course a schema:Course ; schema:provider/bn:providerType ?ptype ;
+          schema:hasCourseInstance/schema:location/schema:containedInPlace ?kreis .
+  OPTIONAL {{ ?course schema:financialAidEligible <{CODE}foerderart/2> . BIND(?course AS ?bgs) }}
+}} GROUP BY ?kreis ?ptype""",
+    "price_by_level_mode": """
+SELECT ?level ?mode (COUNT(*) AS ?n) (AVG(?price) AS ?avg) (MIN(?price) AS ?min)
+       (MAX(?price) AS ?max) WHERE {
+  ?course schema:educationalLevel ?level ; schema:offers/schema:price ?price ;
+          schema:hasCourseInstance/schema:courseMode ?mode .
+} GROUP BY ?level ?mode ORDER BY ?level ?mode""",
+    "online_vs_in_person": f"""
+SELECT ?kreis (SUM(?online) AS ?onlineRuns) (SUM(?inPerson) AS ?inPersonRuns) WHERE {{
+  ?course schema:provider/schema:location/schema:containedInPlace ?kreis ;
+          schema:hasCourseInstance/schema:courseMode ?mode .
+  BIND (IF(?mode IN ({_ONLINE}), 1, 0) AS ?online)
+  BIND (IF(?mode IN ({_IN_PERSON}), 1, 0) AS ?inPerson)
+}} GROUP BY ?kreis ORDER BY ?kreis""",
+    "skills_where": """
+SELECT ?skill ?kreis (COUNT(DISTINCT ?course) AS ?offers) WHERE {
+  ?course schema:teaches ?skill ;
+          schema:hasCourseInstance/schema:location/schema:containedInPlace ?kreis .
+} GROUP BY ?skill ?kreis ORDER BY DESC(?offers) LIMIT 50""",
+    "describe_offer": "DESCRIBE <{offer}>",
+}
+
+#: typical filters of a portal's search page (GET /offers)
+API_QUERIES: tuple[str, ...] = (
+    "",
+    "kreis=05766",
+    "mode=202",
+    "funding=2",
+    "topic=pflege",
+    "kreis=05711&topic=industrie-4-0",
+    "start_from=2027-03-01&start_to=2027-06-30",
+    "max_price=1000&kreis=05774",
+    "funding=2&kreis=05770&limit=50",
+    "q=schwei",
+)
+
+
+@dataclass
+class Endpoint:
+    """A SPARQL endpoint under test: where to POST and what it answered."""
+
+    name: str
+    url: str
+    process: subprocess.Popen[bytes] | None = None
+    answers: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+# -- data -------------------------------------------------------------------------------------
+
+
+def build_store(corpus: corpus_mod.Corpus, sources_path: Path, store_dir: Path, how: str) -> None:
+    """Fill ``store_dir`` with the corpus: by the pipeline (``harvest``) or directly (``load``)."""
+    sources = load_sources(sources_path)
+    store = OxigraphStore(store_dir)
+    try:
+        if how == "harvest":
+            from importers.pipeline import harvest
+
+            harvest(sources, store)
+            return
+        from importers.normalise import normalise
+        from registry.registry_graph import publish_sources
+        from registry.vocabulary import vocabulary_triples
+
+        vocab = normalise(vocabulary_triples(list(sources.region_files)), source_id="vocabulary")
+        store.replace_graph(VOCABULARY_GRAPH, vocab)
+        publish_sources(store, sources)
+        for p in corpus.partners:
+            path = sources_path.parent / corpus_mod.feed_name(p)
+            triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+            store.replace_graph(SOURCE + p.id, normalise(triples, source_id=p.id))
+        store.publish()
+    finally:
+        store.close()
+
+
+def _offer_iris(corpus: corpus_mod.Corpus, count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    picks = rng.sample(corpus.offers, k=min(count, len(corpus.offers)))
+    return [f"{corpus.partners[o.partner].namespace}angebot/{o.number}" for o in picks]
+
+
+# -- servers ----------------------------------------------------------------------------------
+
+
+def _start(cmd: Sequence[str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(list(cmd), stdout=out, stderr=subprocess.STDOUT)
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited ({process.returncode}): {log.read_text()[-2000:]}")
+        try:
+            httpx.get(url, timeout=2.0, trust_env=False)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise RuntimeError(f"server not ready after {timeout_s:.0f} s: {url}")
+
+
+def _stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+# -- load -------------------------------------------------------------------------------------
+
+
+def _sparql_request(name: str, offers: list[str], n: int) -> tuple[dict[str, str], str]:
+    text = QUERIES[name]
+    if name == "describe_offer":
+        return {"Accept": "application/n-triples"}, text.format(offer=offers[n % len(offers)])
+    return {"Accept": "application/sparql-results+json"}, text
+
+
+def _answer_size(name: str, response: httpx.Response) -> int:
+    if name == "describe_offer":
+        return sum(1 for line in response.text.splitlines() if line.strip())
+    return len(response.json()["results"]["bindings"])
+
+
+async def _post_query(
+    client: httpx.AsyncClient, url: str, name: str, offers: list[str], n: int
+) -> httpx.Response:
+    headers, text = _sparql_request(name, offers, n)
+    return await client.post(url, data={"query": sparql_prefixes() + text}, headers=headers)
+
+
+async def run_load(
+    send: Any, clients: int, duration_s: float, max_requests: int | None = None
+) -> LoadResult:
+    """``clients`` concurrent loops calling ``await send(client, n)`` until the time is up."""
+    latencies: list[float] = []
+    errors = 0
+    counter = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    started = time.perf_counter()
+    deadline = started + duration_s
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal counter, errors
+        while time.perf_counter() < deadline and (max_requests is None or counter < max_requests):
+            n = counter
+            counter += 1
+            t0 = time.perf_counter()
+            try:
+                response = await send(client, n)
+                ok = response.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            if ok:
+                latencies.append(time.perf_counter() - t0)
+            else:
+                errors += 1
+
+    timeout = httpx.Timeout(duration_s + 60)
+    async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False) as client:
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+    return LoadResult(len(latencies), errors, time.perf_counter() - started, latencies)
+
+
+async def _check_answers(endpoint: Endpoint, offers: list[str]) -> None:
+    async with httpx.AsyncClient(timeout=300, trust_env=False) as client:
+        for name in QUERIES:
+            response = await _post_query(client, endpoint.url, name, offers, 0)
+            if response.status_code != 200:
+                raise RuntimeError(f"{endpoint.name}: {name} answered {response.status_code}: "
+                                   f"{response.text[:300]}")
+            endpoint.answers[name] = _answer_size(name, response)
+
+
+def _bench_endpoint(
+    endpoint: Endpoint, offers: list[str], clients: int, duration_s: float
+) -> LoadResult:
+    asyncio.run(_check_answers(endpoint, offers))
+    names = list(QUERIES)
+
+    async def send(client: httpx.AsyncClient, n: int) -> httpx.Response:
+        return await _post_query(client, endpoint.url, names[n % len(names)], offers, n)
+
+    return asyncio.run(run_load(send, clients, duration_s))
+
+
+def _report_load(report: Report, label: str, result: LoadResult, unit: str = "queries/s") -> None:
+    report.add(f"{label}: throughput", result.rate, unit,
+               note=f"{result.requests:,} answered, {result.errors} errors in "
+               f"{result.seconds:.1f} s")
+    report.add(f"{label}: p50", 1000 * result.percentile(50), "ms")
+    report.add(f"{label}: p95", 1000 * result.percentile(95), "ms")
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    offers: int
+    partners: int
+    seed: int = 1
+    clients: int = 8
+    api_clients: int = 32
+    duration_s: float = 20.0
+    build: str = "load"
+    skip: tuple[str, ...] = ()
+    ready_timeout_s: float = 600.0
+
+
+def run(opts: Options, workdir: Path | None = None) -> Report:
+    report = Report(f"Serve benchmark: {opts.offers:,} offers over {opts.partners} partner "
+                    f"feeds, {opts.clients} SPARQL clients, {opts.api_clients} API clients")
+    root = Path(tempfile.mkdtemp(prefix="bn-serve-bench-")) if workdir is None else workdir
+    try:
+        _run(report, opts, root)
+    finally:
+        if workdir is None:
+            shutil.rmtree(root, ignore_errors=True)
+    return report
+
+
+def _run(report: Report, opts: Options, root: Path) -> None:
+    corpus = corpus_mod.generate(opts.offers, opts.partners, opts.seed)
+    for stale in ("corpus", "store", "oxigraph", "dump.nq"):
+        shutil.rmtree(root / stale, ignore_errors=True)
+    sources_path = corpus_mod.write_corpus(corpus, root / "corpus")
+    with stopwatch() as t:
+        build_store(corpus, sources_path, root / "store", opts.build)
+    report.add(f"store built ({opts.build})", t[0], "s")
+    shutil.copytree(root / "store" / "data", root / "oxigraph")
+    dump = root / "dump.nq"
+    reader = ox.Store.read_only(str(root / "oxigraph"))
+    reader.dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
+    report.add("triples served", len(reader), "quads")
+    del reader
+    offers = _offer_iris(corpus, 200, opts.seed)
+    results: dict[str, LoadResult] = {}
+    endpoints: list[Endpoint] = []
+
+    ours = _ours(root, sources_path)
+    try:
+        endpoints.append(ours)
+        results["ours"] = _bench_endpoint(ours, offers, opts.clients, opts.duration_s)
+        _report_load(report, "bildungsnetz /sparql", results["ours"])
+        _api_bench(report, ours, opts)
+    finally:
+        _stop(ours.process)
+
+    if "oxigraph" not in opts.skip:
+        oxi = _oxigraph(root)
+        try:
+            endpoints.append(oxi)
+            results["oxigraph"] = _bench_endpoint(oxi, offers, opts.clients, opts.duration_s)
+            _report_load(report, "oxigraph server", results["oxigraph"])
+        finally:
+            _stop(oxi.process)
+
+    if "rdflib" not in opts.skip:
+        rdf = _rdflib_endpoint(root, dump, opts.ready_timeout_s)
+        try:
+            endpoints.append(rdf)
+            results["rdflib"] = _bench_endpoint(rdf, offers, opts.clients, opts.duration_s)
+            _report_load(report, "rdflib-endpoint", results["rdflib"])
+        finally:
+            _stop(rdf.process)
+
+    _ratios(report, results)
+    _compare_answers(report, endpoints)
+
+
+def _ours(root: Path, sources_path: Path) -> Endpoint:
+    port = free_port()
+    log = root / "bildungsnetz.log"
+    process = _start(
+        [_bin("bildungsnetz"), "serve", "--config", str(sources_path), "--store",
+         str(root / "store"), "--host", "127.0.0.1", "--port", str(port)],
+        log,
+    )
+    _wait_ready(f"http://127.0.0.1:{port}/healthz", process, log, 300)
+    return Endpoint("bildungsnetz", f"http://127.0.0.1:{port}/sparql", process)
+
+
+def _oxigraph(root: Path) -> Endpoint:
+    port = free_port()
+    log = root / "oxigraph.log"
+    process = _start(
+        [_bin("oxigraph"), "serve", "--location", str(root / "oxigraph"),
+         "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+        log,
+    )
+    _wait_ready(f"http://127.0.0.1:{port}/", process, log, 120)
+    return Endpoint("oxigraph", f"http://127.0.0.1:{port}/query", process)
+
+
+def _rdflib_endpoint(root: Path, dump: Path, timeout_s: float) -> Endpoint:
+    port = free_port()
+    log = root / "rdflib-endpoint.log"
+    process = _start(
+        [_bin("rdflib-endpoint"), "serve", str(dump), "--host", "127.0.0.1",
+         "--port", str(port)],
+        log,
+    )
+    _wait_ready(f"http://127.0.0.1:{port}/", process, log, timeout_s)
+    return Endpoint("rdflib-endpoint", f"http://127.0.0.1:{port}/", process)
+
+
+def _ratios(report: Report, results: dict[str, LoadResult]) -> None:
+    ours = results.get("ours")
+    if ours is None:
+        return
+    if "oxigraph" in results and results["oxigraph"].rate:
+        ratio = ours.rate / results["oxigraph"].rate
+        report.add("ours / oxigraph server", ratio, "×", target="≥ 0.7", met=ratio >= 0.7)
+    if "rdflib" in results and results["rdflib"].rate:
+        ratio = ours.rate / results["rdflib"].rate
+        report.add("ours / rdflib-endpoint", ratio, "×", target="≥ 20", met=ratio >= 20)
+
+
+def _compare_answers(report: Report, endpoints: list[Endpoint]) -> None:
+    if not endpoints:
+        return
+    first = endpoints[0]
+    for name in QUERIES:
+        if name == "describe_offer":
+            continue  # DESCRIBE's shape is the engine's choice (rdflib adds more than the CBD)
+        sizes = {e.name: e.answers.get(name) for e in endpoints}
+        if len(set(sizes.values())) > 1:
+            report.notes.append(f"answers differ for {name}: {sizes}")
+    shown = ", ".join(f"{k} {v}" for k, v in first.answers.items())
+    report.notes.append(f"answer sizes ({first.name}): {shown}")
+
+
+def _api_bench(report: Report, ours: Endpoint, opts: Options) -> None:
+    base = ours.url.removesuffix("/sparql") + "/offers"
+    with httpx.Client(trust_env=False, timeout=60) as client:
+        for q in API_QUERIES:
+            response = client.get(f"{base}?{q}")
+            if response.status_code != 200:
+                report.notes.append(f"GET /offers?{q} answered {response.status_code}: "
+                                    f"{response.text[:200]}")
+                return
+
+    async def send(client: httpx.AsyncClient, n: int) -> httpx.Response:
+        return await client.get(f"{base}?{API_QUERIES[n % len(API_QUERIES)]}")
+
+    result = asyncio.run(run_load(send, opts.api_clients, opts.duration_s))
+    report.add("GET /offers: throughput", result.rate, "requests/s",
+               note=f"{result.requests:,} answered, {result.errors} errors")
+    report.add("GET /offers: p50", 1000 * result.percentile(50), "ms")
+    p95 = 1000 * result.percentile(95)
+    report.add("GET /offers: p95", p95, "ms", target="≤ 30 ms at 100k offers",
+               met=p95 <= 30 if opts.offers >= 100_000 else None)
+    report.add("GET /offers: p99", 1000 * result.percentile(99), "ms")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench serve", description=__doc__.split("\n")[0])
+    parser.add_argument("--offers", type=int, default=10_000)
+    parser.add_argument("--partners", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--clients", type=int, default=8, help="concurrent SPARQL clients")
+    parser.add_argument("--api-clients", type=int, default=32, help="concurrent API clients")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per server")
+    parser.add_argument("--build", choices=("load", "harvest"), default="load",
+                        help="fill the store directly (fast) or through the harvest pipeline")
+    parser.add_argument("--skip", action="append", default=[], choices=("oxigraph", "rdflib"),
+                        help="leave out a comparison server")
+    parser.add_argument("--workdir", type=Path, help="keep the corpus, stores and logs here")
+    args = parser.parse_args(argv)
+    if args.offers < 1 or args.partners < 1 or args.partners > args.offers:
+        parser.error("need 1 ≤ partners ≤ offers")
+    if args.duration <= 0 or args.clients < 1 or args.api_clients < 1:
+        parser.error("duration and client counts must be positive")
+    print(machine_info(), flush=True)
+    opts = Options(args.offers, args.partners, args.seed, args.clients, args.api_clients,
+                   args.duration, args.build, tuple(args.skip))
+    print(run(opts, args.workdir).render(), flush=True)
+    return 0

@@ -1,0 +1,113 @@
+"""The benchmarks still run: each at a tiny size, checking that it prints its figures.
+
+Not timed tests: the figures are not judged, only that every phase ran and reported a number.
+The corpus itself is checked for real: deterministic, mutated as asked, and conforming to the
+core shapes (the benchmarks would measure the wrong work if offers were quarantined).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from bench import corpus, harvest_bench, serve_bench
+from bench.common import FeedServer
+from registry.resources import shapes_dir
+
+
+def _figure(output: str, name: str) -> float:
+    match = re.search(rf"^\s+{re.escape(name)}\s+([\d,.]+)\s", output, re.MULTILINE)
+    assert match, f"figure {name!r} missing in:\n{output}"
+    return float(match.group(1).replace(",", ""))
+
+
+def test_corpus_is_deterministic_and_sized(tmp_path: Path) -> None:
+    a = corpus.generate(60, 3, seed=5)
+    b = corpus.generate(60, 3, seed=5)
+    assert corpus.feed_turtle(a, 1) == corpus.feed_turtle(b, 1)
+    assert corpus.feed_turtle(a, 1) != corpus.feed_turtle(corpus.generate(60, 3, seed=6), 1)
+    corpus.write_corpus(a, tmp_path)
+    triples = harvest_bench.count_triples(tmp_path / "feeds")
+    assert 18 <= triples / 60 <= 30
+    assert len(list((tmp_path / "feeds").glob("*.ttl"))) == 3
+    assert 'namespaces = ["https://p001-' in (tmp_path / "sources.toml").read_text()
+
+
+def test_mutate_changes_the_given_share() -> None:
+    base = corpus.generate(200, 4)
+    changed, feeds = corpus.mutate(base, 5)
+    differing = [i for i, (x, y) in enumerate(zip(base.offers, changed.offers)) if x != y]
+    assert len(differing) == 10
+    assert feeds == {base.offers[i].partner for i in differing}
+    assert all(changed.offers[i].price > base.offers[i].price for i in differing)
+
+
+def test_corpus_conforms_to_core_shapes() -> None:
+    pyshacl = pytest.importorskip("pyshacl")
+    rdflib = pytest.importorskip("rdflib")
+    sample = corpus.generate(24, 8)
+    shapes = rdflib.Graph().parse(str(shapes_dir() / "core.ttl"), format="turtle")
+    for partner in range(len(sample.partners)):
+        graph = rdflib.Graph().parse(data=corpus.feed_turtle(sample, partner), format="turtle")
+        conforms, _, text = pyshacl.validate(graph, shacl_graph=shapes, inference="none")
+        assert conforms, text
+
+
+def test_feed_server_answers_conditional_get(tmp_path: Path) -> None:
+    (tmp_path / "feed.ttl").write_text("<urn:a> <urn:b> <urn:c> .\n")
+    with FeedServer(tmp_path) as server:
+        first = httpx.get(server.base_url + "feed.ttl", trust_env=False)
+        assert first.status_code == 200 and first.headers["ETag"]
+        again = httpx.get(server.base_url + "feed.ttl", trust_env=False,
+                          headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304
+        (tmp_path / "feed.ttl").write_text("<urn:a> <urn:b> <urn:d> .\n")
+        changed = httpx.get(server.base_url + "feed.ttl", trust_env=False,
+                            headers={"If-None-Match": first.headers["ETag"]})
+        assert changed.status_code == 200 and b"urn:d" in changed.content
+        assert httpx.get(server.base_url + "../x", trust_env=False).status_code == 404
+    assert server.not_modified == 1
+
+
+def test_plain_bulk_load_holds_every_triple(tmp_path: Path) -> None:
+    small = corpus.generate(30, 3)
+    corpus.write_corpus(small, tmp_path / "c")
+    harvest_bench.plain_bulk_load(tmp_path / "c" / "feeds", small, tmp_path / "s")
+    store = ox.Store.read_only(str(tmp_path / "s"))
+    assert len(store) == harvest_bench.count_triples(tmp_path / "c" / "feeds")
+    assert len(list(store.named_graphs())) == 3
+
+
+@pytest.mark.slow
+def test_harvest_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert harvest_bench.main(["--offers", "40", "--partners", "2",
+                               "--baseline-offers", "10"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("machine: ")
+    assert _figure(out, "corpus triples") > 40 * 18
+    assert _figure(out, "plain bulk_load (no validation)") > 0
+    assert _figure(out, "naive rdflib + pySHACL") > 0
+    assert "extrapolated" in out
+    if harvest_bench.find_harvest() is not None:
+        assert _figure(out, "cold harvest rate") > 0
+        assert "2/2 answered 304" in out
+        assert _figure(out, "as share of cold") > 0
+
+
+@pytest.mark.slow
+def test_serve_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    for tool in ("bildungsnetz", "oxigraph", "rdflib-endpoint"):
+        if shutil.which(tool, path=str(Path(serve_bench.sys.executable).parent)) is None:
+            pytest.skip(f"{tool} is not installed in the virtual environment")
+    assert serve_bench.main(["--offers", "40", "--partners", "2", "--duration", "0.5",
+                             "--clients", "2", "--api-clients", "4"]) == 0
+    out = capsys.readouterr().out
+    for name in ("bildungsnetz /sparql: throughput", "oxigraph server: throughput",
+                 "rdflib-endpoint: throughput", "GET /offers: p95", "ours / oxigraph server"):
+        assert _figure(out, name) > 0
+    assert "answers differ" not in out
