@@ -95,6 +95,19 @@ class Sources:
     harvest: HarvestSettings
     partners: tuple[Partner, ...]
     region_files: tuple[Path, ...] = field(default_factory=tuple)
+    #: the ``[server]`` table, checked against :class:`ServerSettings` when it is read
+    server: dict[str, Any] = field(default_factory=dict)
+
+    def server_settings(self, **overrides: Any) -> ServerSettings:
+        """Server settings: defaults, then ``[server]`` of the sources file, then ``overrides``."""
+        known = {f.name for f in fields(ServerSettings)}
+        unknown = set(self.server) - known
+        if unknown:
+            raise ConfigError(f"unknown [server] settings: {', '.join(sorted(unknown))}")
+        values = {**self.server, **{k: v for k, v in overrides.items() if v is not None}}
+        if "service_allow_list" in values:
+            values["service_allow_list"] = tuple(values["service_allow_list"])
+        return ServerSettings(**values)
 
     def partner(self, partner_id: str) -> Partner:
         for p in self.partners:
@@ -226,7 +239,11 @@ def sources_from_dict(
             )
         )
     return Sources(
-        path=path, harvest=harvest, partners=tuple(partners), region_files=tuple(region_files)
+        path=path,
+        harvest=harvest,
+        partners=tuple(partners),
+        region_files=tuple(region_files),
+        server=dict(data.get("server", {})),
     )
 
 

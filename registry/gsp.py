@@ -186,7 +186,10 @@ def gsp_router(
     async def refuse(request: Request) -> Response:
         return _read_only()
 
-    router.add_api_route(path, read_graph, methods=["GET", "HEAD"])
+    router.add_api_route(path, read_graph, methods=["GET"], operation_id="graph_store_get")
+    router.add_api_route(
+        path, read_graph, methods=["HEAD"], operation_id="graph_store_head", include_in_schema=False
+    )
     router.add_api_route(
         path, refuse, methods=["PUT", "POST", "DELETE", "PATCH"], include_in_schema=False
     )

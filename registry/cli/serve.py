@@ -91,7 +91,7 @@ def serve(
     """
     _logging()
     sources = load_sources(config)
-    settings = ServerSettings(host=host, port=port)
+    settings = sources.server_settings(host=host, port=port)
     opened = OxigraphStore(store)
     try:
         run_server(
@@ -142,7 +142,7 @@ def demo(
         try:
             run_server(
                 opened,
-                ServerSettings(host=host, port=port),
+                sources.server_settings(host=host, port=port),
                 sources=sources,
                 harvester=pipeline_harvester(sources),
                 banner=banner,
