@@ -32,8 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     if name == "all":
         return max(benches[n](list(rest)) for n in ("harvest", "serve"))
     if name not in benches:
-        print(f"bench: unknown benchmark {name!r}; choose from {', '.join([*benches, 'all'])}",
-              file=sys.stderr)
+        print(
+            f"bench: unknown benchmark {name!r}; choose from {', '.join([*benches, 'all'])}",
+            file=sys.stderr,
+        )
         return 2
     return benches[name](rest)
 

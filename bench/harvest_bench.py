@@ -74,8 +74,10 @@ def summarise(records: list[Any]) -> str:
     rejected = sum(getattr(r, "offers_rejected", 0) for r in records)
     revalidated = sum(getattr(r, "offers_revalidated", 0) for r in records)
     shown = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
-    return (f"feeds: {shown}; offers published {published:,}, rejected {rejected:,}, "
-            f"re-validated {revalidated:,}")
+    return (
+        f"feeds: {shown}; offers published {published:,}, rejected {rejected:,}, "
+        f"re-validated {revalidated:,}"
+    )
 
 
 def count_triples(feed_dir: Path) -> int:
@@ -195,8 +197,18 @@ def _run(
         if harvest is None:
             report.notes.append("importers.pipeline has no harvest function yet: not measured")
         else:
-            cold = _harvest_phases(report, harvest, sources, server, corpus, data, root,
-                                   triples, offers, changed_percent)
+            cold = _harvest_phases(
+                report,
+                harvest,
+                sources,
+                server,
+                corpus,
+                data,
+                root,
+                triples,
+                offers,
+                changed_percent,
+            )
         _bulk_phase(report, corpus, data, root, triples, cold)
         _baseline_phase(report, corpus, data, server, offers, triples, baseline_offers, cold)
     return report
@@ -223,8 +235,13 @@ def _harvest_phases(
         loaded = sum(1 for g in store.named_graphs() if g.startswith(SOURCE))
         report.add("cold harvest", cold, "s", note=f"{loaded} feed graphs in the store")
         target_ok = triples / cold >= 100_000 if offers >= 100_000 else None
-        report.add("cold harvest rate", triples / cold, "triples/s",
-                   target="≥ 100k triples/s at 100k offers", met=target_ok)
+        report.add(
+            "cold harvest rate",
+            triples / cold,
+            "triples/s",
+            target="≥ 100k triples/s at 100k offers",
+            met=target_ok,
+        )
         report.add("cold harvest rate (offers)", offers / cold, "offers/s")
         report.add("peak RSS, cold harvest", mib(rss.peak), "MiB")
 
@@ -232,9 +249,13 @@ def _harvest_phases(
         with stopwatch() as t:
             records = _call_harvest(harvest, sources, store)
         report.notes.append("re-harvest, nothing changed: " + summarise(records))
-        report.add("re-harvest, nothing changed", t[0], "s",
-                   note=f"{100 * t[0] / cold:.1f} % of cold; "
-                   f"{server.not_modified}/{server.requests} answered 304")
+        report.add(
+            "re-harvest, nothing changed",
+            t[0],
+            "s",
+            note=f"{100 * t[0] / cold:.1f} % of cold; "
+            f"{server.not_modified}/{server.requests} answered 304",
+        )
 
         mutated, changed = corpus_mod.mutate(corpus, changed_percent, seed=corpus.seed + 1)
         corpus_mod.write_feeds(mutated, data, sorted(changed))
@@ -243,8 +264,12 @@ def _harvest_phases(
             records = _call_harvest(harvest, sources, store)
         report.notes.append(f"re-harvest, {changed_percent:g} % changed: " + summarise(records))
         share = 100 * t[0] / cold
-        report.add(f"re-harvest, {changed_percent:g} % of offers changed", t[0], "s",
-                   note=f"{len(changed)} of {len(corpus.partners)} feeds changed")
+        report.add(
+            f"re-harvest, {changed_percent:g} % of offers changed",
+            t[0],
+            "s",
+            note=f"{len(changed)} of {len(corpus.partners)} feeds changed",
+        )
         report.add("  as share of cold", share, "%", target="≤ 3 %", met=share <= 3)
         report.add("peak RSS, re-harvest", mib(rss.peak), "MiB")
         # put the feeds back as they were, so the later phases measure the original corpus
@@ -264,8 +289,12 @@ def _bulk_phase(
 ) -> None:
     with PeakRss() as rss, stopwatch() as t:
         plain_bulk_load(data / "feeds", corpus, root / "bulk")
-    report.add("plain bulk_load (no validation)", triples / t[0], "triples/s",
-               note=f"{t[0]:.2f} s, peak RSS {mib(rss.peak):.0f} MiB")
+    report.add(
+        "plain bulk_load (no validation)",
+        triples / t[0],
+        "triples/s",
+        note=f"{t[0]:.2f} s, peak RSS {mib(rss.peak):.0f} MiB",
+    )
     if cold is not None:
         ratio = t[0] / cold
         report.add("harvest / bulk_load", ratio, "×", target="≥ 0.33", met=ratio >= 1 / 3)
@@ -294,8 +323,12 @@ def _baseline_phase(
         note += f"; measured on a sample of {len(sample.offers):,} offers, extrapolated"
     report.add("naive rdflib + pySHACL", rate, "triples/s", note=note)
     projected = triples / rate
-    report.add("naive, whole corpus" + (" (extrapolated)" if sampled else ""), projected, "s",
-               note=f"peak RSS {mib(rss.peak):.0f} MiB")
+    report.add(
+        "naive, whole corpus" + (" (extrapolated)" if sampled else ""),
+        projected,
+        "s",
+        note=f"peak RSS {mib(rss.peak):.0f} MiB",
+    )
     if cold is not None:
         ratio = projected / cold
         report.add("harvest speed-up over naive", ratio, "×")
@@ -307,8 +340,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partners", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--changed", type=float, default=1.0, help="%% of offers changed")
-    parser.add_argument("--baseline-offers", type=int, default=1000,
-                        help="above this many offers the naive baseline runs on a sample")
+    parser.add_argument(
+        "--baseline-offers",
+        type=int,
+        default=1000,
+        help="above this many offers the naive baseline runs on a sample",
+    )
     parser.add_argument("--workdir", type=Path, help="keep the corpus and stores here")
     args = parser.parse_args(argv)
     if args.offers < 1 or args.partners < 1 or args.partners > args.offers:

@@ -117,6 +117,7 @@ class LoadResult:
     errors: int
     seconds: float
     latencies: list[float]
+    by_label: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -224,10 +225,15 @@ async def _post_query(
 
 
 async def run_load(
-    send: Any, clients: int, duration_s: float, max_requests: int | None = None
+    send: Any,
+    clients: int,
+    duration_s: float,
+    max_requests: int | None = None,
+    label: Any = None,
 ) -> LoadResult:
     """``clients`` concurrent loops calling ``await send(client, n)`` until the time is up."""
     latencies: list[float] = []
+    by_label: dict[str, list[float]] = {}
     errors = 0
     counter = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -247,13 +253,16 @@ async def run_load(
                 ok = False
             if ok:
                 latencies.append(time.perf_counter() - t0)
+                if label is not None:
+                    by_label.setdefault(label(n), []).append(latencies[-1])
             else:
                 errors += 1
 
     timeout = httpx.Timeout(duration_s + 60)
     async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False) as client:
         await asyncio.gather(*(worker(client) for _ in range(clients)))
-    return LoadResult(len(latencies), errors, time.perf_counter() - started, latencies)
+    seconds = time.perf_counter() - started
+    return LoadResult(len(latencies), errors, seconds, latencies, by_label)
 
 
 async def _check_answers(endpoint: Endpoint, offers: list[str]) -> None:
@@ -261,8 +270,10 @@ async def _check_answers(endpoint: Endpoint, offers: list[str]) -> None:
         for name in QUERIES:
             response = await _post_query(client, endpoint.url, name, offers, 0)
             if response.status_code != 200:
-                raise RuntimeError(f"{endpoint.name}: {name} answered {response.status_code}: "
-                                   f"{response.text[:300]}")
+                raise RuntimeError(
+                    f"{endpoint.name}: {name} answered {response.status_code}: "
+                    f"{response.text[:300]}"
+                )
             endpoint.answers[name] = _answer_size(name, response)
 
 
@@ -275,15 +286,23 @@ def _bench_endpoint(
     async def send(client: httpx.AsyncClient, n: int) -> httpx.Response:
         return await _post_query(client, endpoint.url, names[n % len(names)], offers, n)
 
-    return asyncio.run(run_load(send, clients, duration_s))
+    return asyncio.run(run_load(send, clients, duration_s, label=lambda n: names[n % len(names)]))
 
 
 def _report_load(report: Report, label: str, result: LoadResult, unit: str = "queries/s") -> None:
-    report.add(f"{label}: throughput", result.rate, unit,
-               note=f"{result.requests:,} answered, {result.errors} errors in "
-               f"{result.seconds:.1f} s")
+    report.add(
+        f"{label}: throughput",
+        result.rate,
+        unit,
+        note=f"{result.requests:,} answered, {result.errors} errors in {result.seconds:.1f} s",
+    )
     report.add(f"{label}: p50", 1000 * result.percentile(50), "ms")
     report.add(f"{label}: p95", 1000 * result.percentile(95), "ms")
+    if result.by_label:
+        medians = ", ".join(
+            f"{name} {1000 * sorted(v)[len(v) // 2]:,.0f}" for name, v in result.by_label.items()
+        )
+        report.notes.append(f"{label}, median ms per query under load: {medians}")
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -303,8 +322,10 @@ class Options:
 
 
 def run(opts: Options, workdir: Path | None = None) -> Report:
-    report = Report(f"Serve benchmark: {opts.offers:,} offers over {opts.partners} partner "
-                    f"feeds, {opts.clients} SPARQL clients, {opts.api_clients} API clients")
+    report = Report(
+        f"Serve benchmark: {opts.offers:,} offers over {opts.partners} partner "
+        f"feeds, {opts.clients} SPARQL clients, {opts.api_clients} API clients"
+    )
     root = Path(tempfile.mkdtemp(prefix="bn-serve-bench-")) if workdir is None else workdir
     try:
         _run(report, opts, root)
@@ -367,8 +388,18 @@ def _ours(root: Path, sources_path: Path) -> Endpoint:
     port = free_port()
     log = root / "bildungsnetz.log"
     process = _start(
-        [_bin("bildungsnetz"), "serve", "--config", str(sources_path), "--store",
-         str(root / "store"), "--host", "127.0.0.1", "--port", str(port)],
+        [
+            _bin("bildungsnetz"),
+            "serve",
+            "--config",
+            str(sources_path),
+            "--store",
+            str(root / "store"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         log,
     )
     _wait_ready(f"http://127.0.0.1:{port}/healthz", process, log, 300)
@@ -379,8 +410,15 @@ def _oxigraph(root: Path) -> Endpoint:
     port = free_port()
     log = root / "oxigraph.log"
     process = _start(
-        [_bin("oxigraph"), "serve", "--location", str(root / "oxigraph"),
-         "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+        [
+            _bin("oxigraph"),
+            "serve",
+            "--location",
+            str(root / "oxigraph"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--union-default-graph",
+        ],
         log,
     )
     _wait_ready(f"http://127.0.0.1:{port}/", process, log, 120)
@@ -391,8 +429,7 @@ def _rdflib_endpoint(root: Path, dump: Path, timeout_s: float) -> Endpoint:
     port = free_port()
     log = root / "rdflib-endpoint.log"
     process = _start(
-        [_bin("rdflib-endpoint"), "serve", str(dump), "--host", "127.0.0.1",
-         "--port", str(port)],
+        [_bin("rdflib-endpoint"), "serve", str(dump), "--host", "127.0.0.1", "--port", str(port)],
         log,
     )
     _wait_ready(f"http://127.0.0.1:{port}/", process, log, timeout_s)
@@ -431,20 +468,30 @@ def _api_bench(report: Report, ours: Endpoint, opts: Options) -> None:
         for q in API_QUERIES:
             response = client.get(f"{base}?{q}")
             if response.status_code != 200:
-                report.notes.append(f"GET /offers?{q} answered {response.status_code}: "
-                                    f"{response.text[:200]}")
+                report.notes.append(
+                    f"GET /offers?{q} answered {response.status_code}: {response.text[:200]}"
+                )
                 return
 
     async def send(client: httpx.AsyncClient, n: int) -> httpx.Response:
         return await client.get(f"{base}?{API_QUERIES[n % len(API_QUERIES)]}")
 
     result = asyncio.run(run_load(send, opts.api_clients, opts.duration_s))
-    report.add("GET /offers: throughput", result.rate, "requests/s",
-               note=f"{result.requests:,} answered, {result.errors} errors")
+    report.add(
+        "GET /offers: throughput",
+        result.rate,
+        "requests/s",
+        note=f"{result.requests:,} answered, {result.errors} errors",
+    )
     report.add("GET /offers: p50", 1000 * result.percentile(50), "ms")
     p95 = 1000 * result.percentile(95)
-    report.add("GET /offers: p95", p95, "ms", target="≤ 30 ms at 100k offers",
-               met=p95 <= 30 if opts.offers >= 100_000 else None)
+    report.add(
+        "GET /offers: p95",
+        p95,
+        "ms",
+        target="≤ 30 ms at 100k offers",
+        met=p95 <= 30 if opts.offers >= 100_000 else None,
+    )
     report.add("GET /offers: p99", 1000 * result.percentile(99), "ms")
 
 
@@ -456,10 +503,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8, help="concurrent SPARQL clients")
     parser.add_argument("--api-clients", type=int, default=32, help="concurrent API clients")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per server")
-    parser.add_argument("--build", choices=("load", "harvest"), default="load",
-                        help="fill the store directly (fast) or through the harvest pipeline")
-    parser.add_argument("--skip", action="append", default=[], choices=("oxigraph", "rdflib"),
-                        help="leave out a comparison server")
+    parser.add_argument(
+        "--build",
+        choices=("load", "harvest"),
+        default="load",
+        help="fill the store directly (fast) or through the harvest pipeline",
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=("oxigraph", "rdflib"),
+        help="leave out a comparison server",
+    )
     parser.add_argument("--workdir", type=Path, help="keep the corpus, stores and logs here")
     args = parser.parse_args(argv)
     if args.offers < 1 or args.partners < 1 or args.partners > args.offers:
@@ -467,7 +523,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.duration <= 0 or args.clients < 1 or args.api_clients < 1:
         parser.error("duration and client counts must be positive")
     print(machine_info(), flush=True)
-    opts = Options(args.offers, args.partners, args.seed, args.clients, args.api_clients,
-                   args.duration, args.build, tuple(args.skip))
+    opts = Options(
+        args.offers,
+        args.partners,
+        args.seed,
+        args.clients,
+        args.api_clients,
+        args.duration,
+        args.build,
+        tuple(args.skip),
+    )
     print(run(opts, args.workdir).render(), flush=True)
     return 0

@@ -250,10 +250,15 @@ def _path_text(graph: rdflib.Graph, path: rdflib.term.Node | None) -> str | None
 
 
 def _default_severity(graph: rdflib.Graph, severity: rdflib.URIRef) -> None:
-    shapes = set(graph.subjects(RDF.type, SH.NodeShape)) | set(
-        graph.subjects(RDF.type, SH.PropertyShape)
-    )
-    shapes |= set(graph.subjects(SH.path, None)) | set(graph.objects(None, SH.property))
+    """Give targeted shapes and their property shapes ``severity`` unless they declare one.
+
+    Shapes nested in ``sh:or``/``sh:not``/``sh:node`` are left alone: in SHACL their severity
+    does not decide whether a node conforms to them, but pySHACL with warnings allowed would
+    treat a nested shape failing with a warning as passed.
+    """
+    targets = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+    shapes = {s for t in targets for s in graph.subjects(t, None)}
+    shapes |= {p for s in list(shapes) for p in graph.objects(s, SH.property)}
     for shape in shapes:
         if (shape, SH.severity, None) not in graph:
             graph.add((shape, SH.severity, severity))

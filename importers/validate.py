@@ -42,6 +42,7 @@ from registry.namespaces import RDF, SCHEMA, SH
 from registry.resources import shapes_dir as default_shapes_dir
 
 from .shacl import RawResult, Shapes, to_rdflib_graph
+from .shacl_sparql import SparqlShapes, UnsupportedShape
 
 __all__ = ["OfferReport", "Problem", "Severity", "ValidationResult", "Validator"]
 
@@ -251,11 +252,21 @@ class Validator:
         *,
         shape_files: Sequence[Path] = (),
         batch_size: int = 100,
+        engine: Literal["auto", "sparql", "pyshacl"] = "auto",
     ) -> None:
         if shapes_dir is None and not shape_files:
             shapes_dir = default_shapes_dir()
         self.shapes = Shapes(shapes_dir, files=shape_files)
         self.batch_size = max(1, batch_size)
+        # the SPARQL engine (importers.shacl_sparql) validates the whole feed in one store;
+        # shapes it cannot translate fall back to pySHACL in batches ("auto")
+        self.fast: SparqlShapes | None = None
+        if engine != "pyshacl":
+            try:
+                self.fast = SparqlShapes(self.shapes.graph)
+            except UnsupportedShape:
+                if engine == "sparql":
+                    raise
 
     def offer_closure(
         self, triples: Sequence[ox.Triple] | _Index, iri: str
@@ -289,6 +300,9 @@ class Validator:
             name = _offer_name(found, course)
             result.offers[iri] = OfferReport(iri=iri, name=name, content_hash=digest)
             pending.append(_Pending(iri, name, digest, found, nodes))
+        if self.fast is not None:
+            self._run_fast(index, pending, covered, result)
+            return result
         for start in range(0, len(pending), self.batch_size):
             self._run_batch(pending[start : start + self.batch_size], result)
         rest = [s for s in index.by_subject if s not in covered]
@@ -316,6 +330,33 @@ class Validator:
                 result.offers[iri].problems.append(self._problem(raw, iri))
         for item in batch:
             result.offers[item.iri].problems.sort(key=Problem.sort_key)
+
+    def _run_fast(
+        self, index: _Index, pending: list[_Pending], covered: set[Node], result: ValidationResult
+    ) -> None:
+        """One SPARQL run over the changed offers' closures and the subjects outside all."""
+        assert self.fast is not None
+        owners: dict[Node, list[str]] = {}
+        triples: dict[ox.Triple, None] = {}
+        for item in pending:
+            for node in item.nodes:
+                owners.setdefault(node, []).append(item.iri)
+            triples.update(dict.fromkeys(item.triples))
+        rest = [s for s in index.by_subject if s not in covered]
+        if rest:
+            triples.update(dict.fromkeys(index.closure(rest)[0]))
+        for raw in self.fast.run(triples):
+            if isinstance(raw.focus, ox.Literal):
+                found = [i.iri for i in pending if any(t.object == raw.focus for t in i.triples)]
+            else:
+                found = owners.get(raw.focus, [])
+            for iri in found:
+                result.offers[iri].problems.append(self._problem(raw, iri))
+            if not found and raw.focus not in covered:
+                result.other_problems.append(self._problem(raw, None))
+        for item in pending:
+            result.offers[item.iri].problems.sort(key=Problem.sort_key)
+        result.other_problems.sort(key=Problem.sort_key)
 
     def _problem(self, raw: RawResult, offer: str | None) -> Problem:
         own = self.shapes.messages(raw.shape)

@@ -41,7 +41,9 @@ def test_corpus_is_deterministic_and_sized(tmp_path: Path) -> None:
 def test_mutate_changes_the_given_share() -> None:
     base = corpus.generate(200, 4)
     changed, feeds = corpus.mutate(base, 5)
-    differing = [i for i, (x, y) in enumerate(zip(base.offers, changed.offers)) if x != y]
+    differing = [
+        i for i, (x, y) in enumerate(zip(base.offers, changed.offers, strict=True)) if x != y
+    ]
     assert len(differing) == 10
     assert feeds == {base.offers[i].partner for i in differing}
     assert all(changed.offers[i].price > base.offers[i].price for i in differing)
@@ -63,12 +65,18 @@ def test_feed_server_answers_conditional_get(tmp_path: Path) -> None:
     with FeedServer(tmp_path) as server:
         first = httpx.get(server.base_url + "feed.ttl", trust_env=False)
         assert first.status_code == 200 and first.headers["ETag"]
-        again = httpx.get(server.base_url + "feed.ttl", trust_env=False,
-                          headers={"If-None-Match": first.headers["ETag"]})
+        again = httpx.get(
+            server.base_url + "feed.ttl",
+            trust_env=False,
+            headers={"If-None-Match": first.headers["ETag"]},
+        )
         assert again.status_code == 304
         (tmp_path / "feed.ttl").write_text("<urn:a> <urn:b> <urn:d> .\n")
-        changed = httpx.get(server.base_url + "feed.ttl", trust_env=False,
-                            headers={"If-None-Match": first.headers["ETag"]})
+        changed = httpx.get(
+            server.base_url + "feed.ttl",
+            trust_env=False,
+            headers={"If-None-Match": first.headers["ETag"]},
+        )
         assert changed.status_code == 200 and b"urn:d" in changed.content
         assert httpx.get(server.base_url + "../x", trust_env=False).status_code == 404
     assert server.not_modified == 1
@@ -85,8 +93,7 @@ def test_plain_bulk_load_holds_every_triple(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_harvest_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
-    assert harvest_bench.main(["--offers", "40", "--partners", "2",
-                               "--baseline-offers", "10"]) == 0
+    assert harvest_bench.main(["--offers", "40", "--partners", "2", "--baseline-offers", "10"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("machine: ")
     assert _figure(out, "corpus triples") > 40 * 18
@@ -104,10 +111,30 @@ def test_serve_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> N
     for tool in ("bildungsnetz", "oxigraph", "rdflib-endpoint"):
         if shutil.which(tool, path=str(Path(serve_bench.sys.executable).parent)) is None:
             pytest.skip(f"{tool} is not installed in the virtual environment")
-    assert serve_bench.main(["--offers", "40", "--partners", "2", "--duration", "0.5",
-                             "--clients", "2", "--api-clients", "4"]) == 0
+    assert (
+        serve_bench.main(
+            [
+                "--offers",
+                "40",
+                "--partners",
+                "2",
+                "--duration",
+                "0.5",
+                "--clients",
+                "2",
+                "--api-clients",
+                "4",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
-    for name in ("bildungsnetz /sparql: throughput", "oxigraph server: throughput",
-                 "rdflib-endpoint: throughput", "GET /offers: p95", "ours / oxigraph server"):
+    for name in (
+        "bildungsnetz /sparql: throughput",
+        "oxigraph server: throughput",
+        "rdflib-endpoint: throughput",
+        "GET /offers: p95",
+        "ours / oxigraph server",
+    ):
         assert _figure(out, name) > 0
     assert "answers differ" not in out
