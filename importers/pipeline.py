@@ -171,9 +171,12 @@ def commit(
     guard_min: int,
     keep_run_details: int,
     shapes_hash: str,
+    publish: bool = True,
 ) -> RunRecord:
     """The one writer: swap the source graph (or keep it), record the run; publish a
-    snapshot when the source graph changed (:func:`harvest` publishes once more at the end)."""
+    snapshot when the source graph changed and ``publish`` is set (:func:`harvest` leaves
+    it unset and publishes once for the whole batch: a checkpoint per feed cost about a fifth
+    of a cold harvest)."""
     feed = prepared.feed
     fetched = prepared.fetched
     stamp = prepared.started.strftime("%Y%m%dT%H%M%S%fZ")
@@ -260,7 +263,7 @@ def commit(
     record.ended = _now()
     write_run(store, record, report=report, details=details)
     apply_retention(store, feed.iri, keep=keep_run_details)
-    if record.triples_added or record.triples_removed:
+    if publish and (record.triples_added or record.triples_removed):
         # readers see the new graph now; run records alone wait for the publish at the end
         store.publish()
     return record
@@ -323,6 +326,7 @@ def harvest(
                 guard_min=settings.collapse_guard_min_offers,
                 keep_run_details=settings.keep_run_details,
                 shapes_hash=fingerprint,
+                publish=False,
             )
             records.append(record)
             if on_done:

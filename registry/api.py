@@ -19,10 +19,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from .catalogue import JSONLD_CONTEXT, Catalogue, offer_id, offer_iri, to_jsonld
+from .clock import SYSTEM_CLOCK, Clock
 from .config import ServerSettings
 from .errors import InvalidParameter, NotAcceptable
+from .geo import gazetteer_for
 from .offer_index import OfferFilters
 from .rdf_formats import parse_accept
+from .search_facets import FacetLabels
 
 __all__ = [
     "CACHE_CONTROL",
@@ -68,6 +71,29 @@ _OFFER_EXAMPLE = {
     "funding": ["2"],
     "price": 1290.0,
     "currency": "EUR",
+    "eqf": "4",
+    "registration_deadline": "2025-02-17",
+    "score": 12.5,
+    "distance_km": 8.4,
+    "stale": False,
+}
+_FACETS_EXAMPLE = {
+    "kreis": [
+        {
+            "value": "05766",
+            "iri": "https://w3id.org/bildungsnetz/region/owl/kreis/05766",
+            "label": "Kreis Lippe",
+            "count": 12,
+        }
+    ],
+    "funding": [
+        {
+            "value": "2",
+            "iri": "https://w3id.org/bildungsnetz/code/foerderart/2",
+            "label": "Bildungsgutschein",
+            "count": 7,
+        }
+    ],
 }
 
 
@@ -127,11 +153,12 @@ def cached(
     catalogue: Catalogue,
     media: str,
     body: Callable[[], bytes],
+    extra_key: str = "",
 ) -> Response:
-    """Answer with ``body()`` under an ETag of (generation, request, media), or 304."""
-    key = "\n".join((catalogue.generation, request.url.path, str(request.url.query), media)).encode(
-        "utf-8"
-    )
+    """Answer with ``body()`` under an ETag of (generation, request, media, ``extra_key`` —
+    e.g. the day the answer depends on), or 304."""
+    parts = (catalogue.generation, request.url.path, str(request.url.query), media, extra_key)
+    key = "\n".join(parts).encode("utf-8")
     etag = '"' + hashlib.sha256(key).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
     wanted = request.headers.get("if-none-match", "")
@@ -203,20 +230,41 @@ def offer_summary_jsonld(summary: dict[str, Any]) -> dict[str, Any]:
 def api_router(catalogue: Catalogue, settings: ServerSettings) -> APIRouter:
     """The routes of the JSON API over ``catalogue``."""
     router = APIRouter(tags=["catalogue"])
+    gazetteer = gazetteer_for(catalogue.sources.region_files if catalogue.sources else None)
+    facet_labels = FacetLabels(catalogue)
 
     @router.get(
         "/offers",
         summary="List offers (course runs) with filters and cursor paging",
         description=(
-            "One item per course run, ordered by start date (runs without a date last), then "
-            "offer IRI and run IRI. Page with `limit` and the opaque `next` cursor of the "
-            "previous page; a cursor stays valid while the data does not change. JSON by "
-            "default, JSON-LD (schema.org) with `Accept: application/ld+json`."
+            "One item per course run. With `q`: ranked full text (German stemming, ß/ss and "
+            "ä/ae folding, compound words) over title, description, skills, provider, place "
+            "and the German and English labels of topics, funding, mode and EQF level, best "
+            "first (`score`); without `q`: by start date (runs without a date last), then "
+            "offer IRI and run IRI. Runs that have ended are hidden unless `include_past=true`; "
+            "an item whose offer has no current run carries `stale: true`. `near` (place, "
+            "postal code of the region or `lat,lon`) with `radius_km` keeps runs within that "
+            "distance and adds `distance_km` (null without `near`). Every item also carries "
+            "`registration_deadline` (ISO date or null) and `eqf` (EQF level or null). The "
+            "answer has `items`, `next` (cursor), `next_url`, `total` (matching runs) and "
+            "`facets`: per dimension (kreis, mode, funding, topic, provider, language, eqf) a "
+            "list of `{value, iri, label, count}`, most frequent first, counted over the runs "
+            "the filters select, labels in `lang`; `value` is what the filter parameter takes. "
+            "Page with `limit` and `next`; a cursor stays valid while the data does not "
+            "change. JSON by default, JSON-LD (schema.org) with `Accept: application/ld+json`."
         ),
         responses={
             200: {
                 "content": {
-                    JSON: {"example": {"items": [_OFFER_EXAMPLE], "next": None}},
+                    JSON: {
+                        "example": {
+                            "items": [_OFFER_EXAMPLE],
+                            "next": None,
+                            "next_url": None,
+                            "total": 1,
+                            "facets": _FACETS_EXAMPLE,
+                        }
+                    },
                     JSONLD: {},
                 }
             },
@@ -230,8 +278,9 @@ def api_router(catalogue: Catalogue, settings: ServerSettings) -> APIRouter:
         q: Annotated[
             str | None,
             Query(
-                description="case-insensitive substring of title or description",
-                examples=["schweißen"],
+                description="search words (German and English; at most 200 characters); "
+                "any characters are allowed and taken as text",
+                examples=["Schweißer"],
             ),
         ] = None,
         kreis: Annotated[
@@ -262,6 +311,26 @@ def api_router(catalogue: Catalogue, settings: ServerSettings) -> APIRouter:
         language: Annotated[
             str | None, Query(description="language of instruction (BCP 47)", examples=["de"])
         ] = None,
+        eqf: Annotated[
+            str | None, Query(description="EQF level 1–8 (or its IRI)", examples=["4"])
+        ] = None,
+        near: Annotated[
+            str | None,
+            Query(
+                description="place of the region, its postal code, or `lat,lon`",
+                examples=["Höxter", "37671", "51.77,9.38"],
+            ),
+        ] = None,
+        radius_km: Annotated[
+            float | None,
+            Query(description="distance from `near` in km (0.5–300; default 25)"),
+        ] = None,
+        include_past: Annotated[bool, Query(description="also runs that have ended")] = False,
+        starting_within: Annotated[
+            int | None, Query(description="runs starting between today and today + N days")
+        ] = None,
+        lang: Annotated[str, Query(description="language of facet labels: de or en")] = "de",
+        facets: Annotated[bool, Query(description="include facet counts")] = True,
         cursor: Annotated[
             str | None, Query(description="the `next` value of the previous page")
         ] = None,
@@ -270,6 +339,10 @@ def api_router(catalogue: Catalogue, settings: ServerSettings) -> APIRouter:
         ),
     ) -> Response:
         media = negotiated(request, [JSON, JSONLD])
+        if lang not in ("de", "en"):
+            raise InvalidParameter("lang must be de or en", parameter="lang", value=lang)
+        clock: Clock = getattr(request.app.state, "clock", SYSTEM_CLOCK)
+        today = clock.today()
         filters = OfferFilters.parse(
             q=q,
             kreis=kreis,
@@ -281,10 +354,19 @@ def api_router(catalogue: Catalogue, settings: ServerSettings) -> APIRouter:
             start_to=start_to,
             max_price=max_price,
             language=language,
+            eqf=eqf,
+            near=near,
+            radius_km=radius_km,
+            include_past=include_past,
+            starting_within=starting_within,
+            today=today,
+            gazetteer=gazetteer,
         )
 
         def body() -> bytes:
-            page = catalogue.index.search(filters, limit=limit, cursor=cursor)
+            page = catalogue.index.search(
+                filters, limit=limit, cursor=cursor, facets=facets and media == JSON
+            )
             for item in page.items:
                 item["id"] = offer_id(item["iri"])
             next_url = None
@@ -300,9 +382,17 @@ def api_router(catalogue: Catalogue, settings: ServerSettings) -> APIRouter:
                         "bn:next": next_url,
                     }
                 )
-            return _dumps({"items": page.items, "next": page.next_cursor, "next_url": next_url})
+            out: dict[str, Any] = {
+                "items": page.items,
+                "next": page.next_cursor,
+                "next_url": next_url,
+            }
+            if "facets" in page.extra:
+                out["total"] = page.extra["total"]
+                out["facets"] = facet_labels.render(page.extra["facets"], lang)
+            return _dumps(out)
 
-        return cached(request, catalogue, media, body)
+        return cached(request, catalogue, media, body, extra_key=today.isoformat())
 
     @router.get("/offers/by-iri", include_in_schema=False)
     def get_offer_by_iri(request: Request, iri: str, lang: str = "de") -> Response:

@@ -25,6 +25,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST as METRICS_TYPE
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -38,6 +39,7 @@ from .errors import InvalidParameter, NotFound, RegistryError
 from .gsp import gsp_router
 from .offer_index import OfferIndex
 from .pages import pages_router
+from .query_page import QueryPage
 from .query_worker import QueryPool
 from .selfdesc import selfdesc_router
 from .sparql import sparql_router
@@ -255,10 +257,13 @@ def create_app(
 
     app.include_router(api_router(catalogue, settings))
     if pool is not None:
-        app.include_router(sparql_router(pool, settings))
+        page = QueryPage()
+        app.include_router(sparql_router(pool, settings, html_page=page.html_page))
+        app.include_router(page.router)
     if store.path is not None:
         app.include_router(gsp_router(store.path / "snapshots"))
     app.include_router(selfdesc_router(catalogue, settings))
+    app.mount("/static", StaticFiles(packages=[("registry", "static")]), name="static")
     app.include_router(pages_router(catalogue))
     app.include_router(deref_router(catalogue))
     return app

@@ -27,6 +27,7 @@ import pyoxigraph as ox
 
 from .config import Sources
 from .errors import NotFound
+from .geo import gazetteer_for
 from .namespaces import (
     DCTERMS,
     FOAF,
@@ -227,6 +228,9 @@ class Catalogue:
         self.store = store
         self.index = index
         self.sources = sources
+        if sources is not None and sources.region_files:
+            # runs without coordinates are placed by the configured region's places table
+            index.gazetteer = gazetteer_for(sources.region_files)
         self._reader: SnapshotReader | None = (
             store.snapshot_reader() if isinstance(store, OxigraphStore) else None
         )

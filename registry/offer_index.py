@@ -33,6 +33,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .errors import InvalidParameter
+from .geo import Gazetteer, distance_km, gazetteer_for
 from .namespaces import REGION, SCHEME_DELIVERY, SCHEME_FUNDING, SOURCE
 from .offer_rows import (
     MODE_CODE,
@@ -43,9 +44,14 @@ from .offer_rows import (
     last_segment,
     rollup_of,
 )
+from .search import FTS_SCHEMA, MAX_QUERY_CHARS, delete_rows, index_row
+from .search_query import run_search
 
 __all__ = [
+    "DEFAULT_RADIUS_KM",
+    "RADIUS_RANGE",
     "ROLLUPS",
+    "SCHEMA_VERSION",
     "OfferFilters",
     "OfferIndex",
     "OfferPage",
@@ -59,7 +65,8 @@ __all__ = [
 
 _AGS = re.compile(r"^[0-9]{5}([0-9]{3})?$")
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     offer_iri TEXT NOT NULL,
@@ -77,6 +84,9 @@ CREATE TABLE IF NOT EXISTS runs (
     language TEXT,
     lat REAL,
     lon REAL,
+    provider_name TEXT,
+    mode_iri TEXT,
+    eqf TEXT,
     UNIQUE (offer_iri, run_iri)
 );
 CREATE TABLE IF NOT EXISTS run_summary (id INTEGER PRIMARY KEY, summary TEXT NOT NULL);
@@ -89,13 +99,18 @@ CREATE INDEX IF NOT EXISTS runs_rollup ON runs (mode_rollup, sort_key);
 CREATE INDEX IF NOT EXISTS runs_provider ON runs (provider, sort_key);
 CREATE INDEX IF NOT EXISTS runs_offer ON runs (offer_iri);
 CREATE TABLE IF NOT EXISTS run_funding (
-    code TEXT NOT NULL, run INTEGER NOT NULL, PRIMARY KEY (code, run)
+    code TEXT NOT NULL, run INTEGER NOT NULL, iri TEXT, PRIMARY KEY (code, run)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS run_topic (
     topic TEXT NOT NULL, run INTEGER NOT NULL, PRIMARY KEY (topic, run)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+    + FTS_SCHEMA
+)
+#: bumped when the tables change: an index of another version is dropped and rebuilt
+SCHEMA_VERSION = "2"
+_TABLES = ("runs", "run_summary", "run_text", "run_funding", "run_topic", "meta", "run_fts")
 
 
 # -- filters and cursors ---------------------------------------------------------------------
@@ -108,6 +123,13 @@ class OfferFilters:
     kreis_iri: str | None = None
     mode: str | None = None  # a code such as "202"
     rollup: str | None = None  # praesenz | digital | kombiniert
+    eqf: str | None = None  # "1" … "8"
+    near_lat: float | None = None
+    near_lon: float | None = None
+    radius_km: float | None = None
+    include_past: bool = False
+    starting_within: int | None = None  # days
+    today: date | None = None
     funding: str | None = None  # Förderart notation
     topic: str | None = None  # topic IRI
     topic_slug: str | None = None
@@ -131,10 +153,24 @@ class OfferFilters:
         start_to: date | None = None,
         max_price: float | None = None,
         language: str | None = None,
+        eqf: str | None = None,
+        near: str | None = None,
+        radius_km: float | None = None,
+        include_past: bool = False,
+        starting_within: int | None = None,
+        today: date | None = None,
+        gazetteer: Gazetteer | None = None,
     ) -> OfferFilters:
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {"include_past": include_past, "today": today}
         if q is not None and q.strip():
+            if len(q) > MAX_QUERY_CHARS:
+                raise InvalidParameter(
+                    f"q is longer than {MAX_QUERY_CHARS} characters",
+                    parameter="q",
+                    value=q[:40] + "…",
+                )
             values["q"] = q.strip().casefold()
+        values.update(_parse_extra(eqf, near, radius_km, starting_within, gazetteer))
         if kreis:
             if kreis.startswith(REGION) and "/kreis/" in kreis:
                 values["kreis_iri"] = kreis
@@ -212,6 +248,58 @@ class OfferFilters:
         return json.dumps({k: str(v) for k, v in vars(self).items() if v is not None})
 
 
+#: radius_km must lie in this range (km)
+RADIUS_RANGE = (0.5, 300.0)
+DEFAULT_RADIUS_KM = 25.0
+
+
+def _parse_extra(
+    eqf: str | None,
+    near: str | None,
+    radius_km: float | None,
+    starting_within: int | None,
+    gazetteer: Gazetteer | None,
+) -> dict[str, Any]:
+    """EQF level, distance and ``starting_within`` (422 naming the parameter)."""
+    values: dict[str, Any] = {}
+    if eqf:
+        code = eqf.rstrip("/").rsplit("/", 1)[-1]
+        if code not in {str(n) for n in range(1, 9)}:
+            raise InvalidParameter(
+                "eqf must be an EQF level 1–8 or its IRI", parameter="eqf", value=eqf
+            )
+        values["eqf"] = code
+    if radius_km is not None:
+        low, high = RADIUS_RANGE
+        if radius_km != radius_km or not low <= radius_km <= high:
+            raise InvalidParameter(
+                f"radius_km must lie between {low:g} and {high:g}",
+                parameter="radius_km",
+                value=radius_km,
+            )
+        if not near:
+            raise InvalidParameter(
+                "radius_km needs near (the place to measure from)",
+                parameter="radius_km",
+                value=radius_km,
+            )
+    if near is not None:
+        if not near.strip():
+            raise InvalidParameter("near is empty", parameter="near", value=near)
+        place = (gazetteer or gazetteer_for()).locate(near)
+        values["near_lat"], values["near_lon"] = place.lat, place.lon
+        values["radius_km"] = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
+    if starting_within is not None:
+        if not 0 <= starting_within <= 3650:
+            raise InvalidParameter(
+                "starting_within must be a number of days between 0 and 3650",
+                parameter="starting_within",
+                value=starting_within,
+            )
+        values["starting_within"] = starting_within
+    return values
+
+
 def encode_cursor(key: tuple[str, str, str]) -> str:
     raw = json.dumps(list(key), separators=(",", ":")).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
@@ -250,15 +338,45 @@ class OfferIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        #: places for runs without coordinates (the catalogue sets the configured region's)
+        self.gazetteer: Gazetteer | None = gazetteer_for()
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
+        self._check_version(conn)
+
+    def _check_version(self, conn: sqlite3.Connection) -> None:
+        """Create the tables; drop an index of another schema version first (it is rebuilt
+        from the store, as for a new index: generation 0)."""
+        version = None
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            version = row[0] if row else None
+            if version != SCHEMA_VERSION:
+                with conn:
+                    for table in _TABLES:
+                        conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.executescript(_SCHEMA)
+        if version != SCHEMA_VERSION:
+            with conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
+                    (SCHEMA_VERSION,),
+                )
+
+    def reset(self) -> None:
+        """Empty every table (``bildungsnetz reindex`` rebuilds from the store afterwards)."""
+        conn = self._conn()
+        with self._write_lock, conn:
+            for table in ("runs", "run_summary", "run_text", "run_funding", "run_topic"):
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("DELETE FROM run_fts")
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30)
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.create_function("dist_km", 4, _dist, deterministic=True)
             self._local.conn = conn
         return conn
 
@@ -280,12 +398,14 @@ class OfferIndex:
                 conn.executemany("DELETE FROM run_topic WHERE run = ?", [(i,) for i in old])
                 conn.executemany("DELETE FROM run_summary WHERE id = ?", [(i,) for i in old])
                 conn.executemany("DELETE FROM run_text WHERE id = ?", [(i,) for i in old])
+                delete_rows(conn, old)
                 conn.execute("DELETE FROM runs WHERE source = ?", (source_id,))
             for row in rows:
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO runs (offer_iri, run_iri, source, provider, "
                     "start_date, end_date, sort_key, kreis, kreis_ags, mode, mode_rollup, price, "
-                    "language, lat, lon) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "language, lat, lon, provider_name, mode_iri, eqf) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         row["offer_iri"],
                         row["run_iri"],
@@ -302,6 +422,9 @@ class OfferIndex:
                         row["language"],
                         row["lat"],
                         row["lon"],
+                        row.get("provider_name"),
+                        row.get("mode_iri"),
+                        row.get("eqf"),
                     ),
                 )
                 if not cur.rowcount:
@@ -315,10 +438,13 @@ class OfferIndex:
                 conn.execute(
                     "INSERT INTO run_text (id, search) VALUES (?, ?)", (run_id, row["search"])
                 )
+                iris = row.get("funding_iris", {})
                 conn.executemany(
-                    "INSERT OR IGNORE INTO run_funding (code, run) VALUES (?, ?)",
-                    [(c, run_id) for c in row["funding"]],
+                    "INSERT OR IGNORE INTO run_funding (code, run, iri) VALUES (?, ?, ?)",
+                    [(c, run_id, iris.get(c)) for c in row["funding"]],
                 )
+                assert run_id is not None
+                index_row(conn, run_id, row.get("text") or {"title": row["search"]})
                 topic_keys = {t for t in row["topics"]} | {
                     "slug:" + last_segment(t) for t in row["topics"]
                 }
@@ -335,7 +461,8 @@ class OfferIndex:
 
     def rebuild_source(self, store: Queryable, source_id: str, partner_id: str | None) -> int:
         """Re-read one source's graph from ``store`` and replace its rows."""
-        return self.replace_source(source_id, extract_runs(store, source_id, partner_id))
+        rows = extract_runs(store, source_id, partner_id, self.gazetteer)
+        return self.replace_source(source_id, rows)
 
     def rebuild_all(self, store: Queryable, partner_of: Callable[[str], str | None]) -> int:
         """Rebuild every source found in the store (named graphs ``source/{id}``)."""
@@ -391,71 +518,31 @@ class OfferIndex:
         )
         return [json.loads(r[0]) for r in cur]
 
-    def search(self, filters: OfferFilters, *, limit: int, cursor: str | None = None) -> OfferPage:
-        """One page of runs matching ``filters`` in (start date, offer, run) order."""
-        where: list[str] = []
-        args: list[Any] = []
-        f = filters
-        if f.q:
-            # a scan of the narrow text table (full-text search replaces this later)
-            where.append("id IN (SELECT id FROM run_text WHERE instr(search, ?) > 0)")
-            args.append(f.q)
-        if f.kreis:
-            where.append("kreis_ags = ?")
-            args.append(f.kreis)
-        if f.kreis_iri:
-            where.append("kreis = ?")
-            args.append(f.kreis_iri)
-        if f.mode:
-            where.append("mode = ?")
-            args.append(f.mode)
-        if f.rollup:
-            where.append("mode_rollup = ?")
-            args.append(f.rollup)
-        if f.funding:
-            where.append("EXISTS (SELECT 1 FROM run_funding WHERE code = ? AND run = runs.id)")
-            args.append(f.funding)
-        if f.topic or f.topic_slug:
-            where.append("EXISTS (SELECT 1 FROM run_topic WHERE topic = ? AND run = runs.id)")
-            args.append(f.topic or "slug:" + (f.topic_slug or ""))
-        if f.provider:
-            where.append("provider = ?")
-            args.append(f.provider)
-        if f.start_from:
-            where.append("start_date >= ?")
-            args.append(f.start_from.isoformat())
-        if f.start_to:
-            where.append("start_date <= ?")
-            args.append(f.start_to.isoformat())
-        if f.max_price is not None:
-            where.append("price <= ?")
-            args.append(f.max_price)
-        if f.language:
-            where.append("(language = ? OR language LIKE ?)")
-            args.extend([f.language, f.language + "-%"])
-        if cursor:
-            where.append("(sort_key, offer_iri, run_iri) > (?, ?, ?)")
-            args.extend(decode_cursor(cursor))
-        sql = (
-            "SELECT sort_key, offer_iri, run_iri, "
-            "(SELECT summary FROM run_summary WHERE run_summary.id = runs.id) FROM runs"
-        )
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY sort_key, offer_iri, run_iri LIMIT ?"
-        args.append(limit + 1)
-        fetched = self._conn().execute(sql, args).fetchall()
-        page = fetched[:limit]
-        next_cursor = (
-            encode_cursor((page[-1][0], page[-1][1], page[-1][2]))
-            if len(fetched) > limit and page
-            else None
-        )
-        return OfferPage(
-            items=[json.loads(r[3]) for r in page],
-            next_cursor=next_cursor,
+    def search(
+        self,
+        filters: OfferFilters,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        facets: bool = False,
+    ) -> OfferPage:
+        """One page of runs matching ``filters``: by relevance when there is a query text,
+        else in (start date, offer, run) order; with ``facets`` also the facet counts
+        (``extra["facets"]``) and the number of matching runs (``extra["total"]``)."""
+        return run_search(
+            self._conn(),
+            filters,
+            limit=limit,
+            cursor=cursor,
+            facets=facets,
             generation=self.generation,
         )
+
+
+def _dist(lat1: float | None, lon1: float | None, lat2: float, lon2: float) -> float | None:
+    if lat1 is None or lon1 is None:
+        return None
+    return distance_km(lat1, lon1, lat2, lon2)
 
 
 def _source_graphs(store: Queryable) -> list[str]:

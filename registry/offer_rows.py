@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import pyoxigraph as ox
 
@@ -27,6 +27,10 @@ from .namespaces import (
     SOURCE,
     VOCABULARY_GRAPH,
 )
+from .vocabulary import Labels
+
+if TYPE_CHECKING:
+    from .geo import Gazetteer
 
 __all__ = [
     "MODE_CODE",
@@ -37,6 +41,7 @@ __all__ = [
     "extract_runs",
     "last_segment",
     "rollup_of",
+    "vocabulary_labels",
 ]
 
 #: an RDF term as pyoxigraph returns it
@@ -136,10 +141,29 @@ def _number(values: list[Term]) -> float | None:
     return None
 
 
-def extract_runs(store: Queryable, source_id: str, partner_id: str | None) -> list[dict[str, Any]]:
-    """The index rows of one source: one per (course, run) of the source's graph."""
+def vocabulary_labels(store: Queryable) -> Labels:
+    """:class:`Labels` of the store's vocabulary graph (German and English)."""
+    return Labels(
+        store.query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{VOCABULARY_GRAPH}> {{ ?s ?p ?o . "
+            f"FILTER(isLiteral(?o)) }} }}"
+        )
+    )
+
+
+def extract_runs(
+    store: Queryable,
+    source_id: str,
+    partner_id: str | None,
+    gazetteer: Gazetteer | None = None,
+) -> list[dict[str, Any]]:
+    """The index rows of one source: one per (course, run) of the source's graph.
+
+    Runs without coordinates get those of their postal code or locality from ``gazetteer``
+    (the region's places table), so the distance filter sees them."""
     graph = _graph_map(store, SOURCE + source_id)
     labels, notations, vocab_rollups = _vocab_maps(store)
+    both = vocabulary_labels(store)
     course_type = SCHEMA + "Course"
     rows: list[dict[str, Any]] = []
     for subject, props in graph.items():
@@ -163,6 +187,7 @@ def extract_runs(store: Queryable, source_id: str, partner_id: str | None) -> li
                     vocab_rollups,
                 )
             )
+            _enrich(rows[-1], course, run, graph, both, gazetteer, notations)
     return rows
 
 
@@ -293,4 +318,101 @@ def _row(
         "funding": funding,
         "topics": topics,
         "summary": summary,
+    }
+
+
+_EQF = "http://data.europa.eu/snb/eqf/"
+
+
+def _labels_of(
+    iris: list[str], labels: Labels, graph: Mapping[str, Mapping[str, list[Term]]]
+) -> str:
+    """German and English labels of ``iris`` (vocabulary first, then the feed's own names)."""
+    out: list[str] = []
+    for iri in iris:
+        for lang in ("de", "en"):
+            text = labels.label(iri, lang)
+            if text and text not in out:
+                out.append(text)
+        for name in graph.get(iri, {}).get(SCHEMA + "name", []):
+            if isinstance(name, ox.Literal) and name.value not in out:
+                out.append(name.value)
+    return " ".join(out)
+
+
+def _enrich(
+    row: dict[str, Any],
+    course: Mapping[str, list[Term]],
+    run: Mapping[str, list[Term]],
+    graph: Mapping[str, Mapping[str, list[Term]]],
+    labels: Labels,
+    gazetteer: Gazetteer | None,
+    notations: Mapping[str, str],
+) -> None:
+    """Add what search, facets, the distance filter and the lifecycle need to ``row``."""
+    summary = row["summary"]
+
+    def iris(holder: Mapping[str, list[Term]], local: str) -> list[str]:
+        return [t.value for t in holder.get(SCHEMA + local, []) if isinstance(t, ox.NamedNode)]
+
+    def literals(holder: Mapping[str, list[Term]], local: str) -> list[str]:
+        return [t.value for t in holder.get(SCHEMA + local, []) if isinstance(t, ox.Literal)]
+
+    eqf = next(
+        (i[len(_EQF) :] for i in iris(course, "educationalLevel") if i.startswith(_EQF)), None
+    )
+    deadline = next(
+        (
+            t.value[:10]
+            for t in run.get(BN + "registrationDeadline", [])
+            if isinstance(t, ox.Literal)
+        ),
+        None,
+    )
+    funding_iris = sorted(
+        set(iris(course, "financialAidEligible") + iris(run, "financialAidEligible"))
+    )
+    mode = summary["mode"]
+    place = summary.get("place") or {}
+    if place and (place.get("lat") is None or place.get("lon") is None) and gazetteer:
+        found = None
+        if place.get("postal_code"):
+            found = gazetteer.by_postal_code(place["postal_code"])
+        if found is None and place.get("locality"):
+            found = gazetteer.by_name(place["locality"])
+        if found is not None:
+            row["lat"], row["lon"] = found.lat, found.lon
+    kreis = summary.get("kreis") or {}
+    summary["eqf"] = eqf
+    summary["registration_deadline"] = deadline
+    row["eqf"] = eqf
+    row["provider_name"] = summary["provider"].get("name")
+    row["mode_iri"] = mode.get("iri")
+    row["funding_iris"] = {notations.get(i, last_segment(i)): i for i in funding_iris}
+    row["text"] = {
+        "title": " ".join([summary["title"] or "", summary.get("title_en") or ""]),
+        "skills": " ".join(literals(course, "teaches"))
+        + " "
+        + _labels_of(iris(course, "teaches"), labels, graph),
+        "topics": _labels_of(
+            summary["topics"]
+            + funding_iris
+            + ([mode["iri"]] if mode.get("iri") else [])
+            + iris(course, "occupationalCategory")
+            + iris(course, "educationalLevel"),
+            labels,
+            graph,
+        ),
+        "provider": summary["provider"].get("name") or "",
+        "place": " ".join(
+            v
+            for v in (
+                place.get("name"),
+                place.get("locality"),
+                kreis.get("label"),
+                labels.label(kreis["iri"], "en") if kreis.get("iri") else None,
+            )
+            if v
+        ),
+        "description": summary.get("description") or "",
     }

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
@@ -45,8 +46,9 @@ __all__ = [
 
 QueryResult: TypeAlias = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
-#: below this many new triples a load into an empty graph is one transaction, above it bulk
-_BULK_THRESHOLD = 20_000
+#: above this many new triples a swap adds them with the bulk loader (measured 3x faster than a
+#: transactional load at 11k triples); below it, one transaction
+_BULK_THRESHOLD = 1_000
 
 
 @dataclass(frozen=True)
@@ -116,15 +118,22 @@ class Store(ABC):
         self.close()
 
 
-def _nt(triples: Iterable[ox.Triple]) -> str:
-    data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
-    return (data or b"").decode("utf-8")
+_NT = ox.RdfFormat.N_TRIPLES
+#: a blank node as subject (line start) or object (last term) of an N-Triples line; a literal
+#: ending in such text matches too, which only costs a whole swap instead of a diff
+_BLANK = re.compile(rb"^_:|\s_:\S+ \.$", re.MULTILINE)
 
 
-def _has_blank_nodes(triples: Iterable[ox.Triple]) -> bool:
-    return any(
-        isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples
-    )
+def _nt_bytes(triples: Iterable[ox.Triple]) -> bytes:
+    return ox.serialize(list(triples), format=_NT) or b""
+
+
+def _has_blank_nodes(data: bytes) -> bool:
+    return b"_:" in data and _BLANK.search(data) is not None
+
+
+def _lines(data: bytes) -> set[bytes]:
+    return {line for line in data.split(b"\n") if line}
 
 
 def _translate(exc: Exception) -> RegistryError:
@@ -195,47 +204,65 @@ class OxigraphStore(Store):
             self._store.remove_graph(g)
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> GraphDelta:
-        new = set(triples)
-        journal = self._write_journal(graph, new)
+        content = _nt_bytes(set(triples))
+        journal = self._write_journal(graph, content)
         try:
-            delta = self._apply(graph, new)
+            delta = self._apply(graph, content)
         finally:
             if journal is not None:
                 journal.unlink(missing_ok=True)
         return delta
 
-    def _apply(self, graph: str, new: set[ox.Triple]) -> GraphDelta:
-        old = set(self.triples(graph))
+    def _apply(self, graph: str, content: bytes) -> GraphDelta:
+        """Make ``graph`` hold the N-Triples ``content`` (distinct lines).
+
+        The diff is taken on N-Triples lines: the old graph is dumped by Oxigraph and the new
+        content serialised once (for the journal too), so no Python term objects are built for
+        the triples that stay. Removals go first (a typed literal comes back from the store in
+        canonical form, so an equal value may show as one removed and one added line).
+        """
         g = ox.NamedNode(graph)
-        if _has_blank_nodes(old) or _has_blank_nodes(new):
+        exists = self._store.contains_named_graph(g)
+        old_data = (self._store.dump(format=_NT, from_graph=g) or b"") if exists else b""
+        new = _lines(content)
+        old = _lines(old_data)
+        if _has_blank_nodes(old_data) or _has_blank_nodes(content):
             # blank nodes get new labels on insert, so no diff can match them: swap whole
-            body = f"INSERT DATA {{ GRAPH <{graph}> {{ {_nt(new)} }} }}" if new else ""
-            self._store.update(f"DROP SILENT GRAPH <{graph}> ;\n{body}")
-            if new and not self._store.contains_named_graph(g):
-                self._store.add_graph(g)
+            if exists:
+                self._store.clear_graph(g)
+            self._load(g, content, len(new))
             return GraphDelta(added=len(new), removed=len(old))
         to_add = new - old
         to_remove = old - new
-        if not old and len(to_add) > _BULK_THRESHOLD:
-            self._store.bulk_extend([ox.Quad(t.subject, t.predicate, t.object, g) for t in to_add])
-        elif to_add or to_remove:
-            parts = []
+        if to_remove and len(to_remove) >= len(new):
+            # most of the graph goes: clearing and loading is cheaper than a long DELETE DATA
+            self._store.clear_graph(g)
+            self._load(g, content, len(new))
+        else:
             if to_remove:
-                parts.append(f"DELETE DATA {{ GRAPH <{graph}> {{ {_nt(to_remove)} }} }}")
+                body = b"\n".join(to_remove).decode("utf-8")
+                self._store.update(f"DELETE DATA {{ GRAPH <{graph}> {{ {body} }} }}")
             if to_add:
-                parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{ {_nt(to_add)} }} }}")
-            self._store.update(" ;\n".join(parts))
+                self._load(g, b"\n".join(to_add) + b"\n", len(to_add))
         if not new:
             self.remove_graph(graph)
         elif not self._store.contains_named_graph(g):
             self._store.add_graph(g)
         return GraphDelta(added=len(to_add), removed=len(to_remove))
 
+    def _load(self, g: ox.NamedNode, data: bytes, count: int) -> None:
+        if not count:
+            return
+        if count > _BULK_THRESHOLD:
+            self._store.bulk_load(data, format=_NT, to_graph=g)
+        else:
+            self._store.load(data, format=_NT, to_graph=g)
+
     # -- crash safety ----------------------------------------------------------------------
     def _journal_dir(self) -> Path | None:
         return None if self.path is None else self.path / "journal"
 
-    def _write_journal(self, graph: str, triples: set[ox.Triple]) -> Path | None:
+    def _write_journal(self, graph: str, content: bytes | Iterable[ox.Triple]) -> Path | None:
         jdir = self._journal_dir()
         if jdir is None:
             return None
@@ -243,7 +270,8 @@ class OxigraphStore(Store):
         name = hashlib.sha256(graph.encode()).hexdigest()[:32]
         target = jdir / f"{name}.nt"
         tmp = target.with_suffix(".tmp")
-        tmp.write_text(f"# graph <{graph}>\n" + _nt(triples), encoding="utf-8")
+        data = content if isinstance(content, bytes) else _nt_bytes(set(content))
+        tmp.write_bytes(f"# graph <{graph}>\n".encode() + data)
         os.replace(tmp, target)
         return target
 
@@ -255,14 +283,9 @@ class OxigraphStore(Store):
         for stale in jdir.glob("*.tmp"):
             stale.unlink()  # written before the swap began: the old graph is intact
         for journal in sorted(jdir.glob("*.nt")):
-            with journal.open("rb") as fh:
-                header = fh.readline().decode("utf-8")
-                graph = header.removeprefix("# graph <").rstrip().removesuffix(">")
-                triples = [
-                    ox.Triple(q.subject, q.predicate, q.object)
-                    for q in ox.parse(fh, format=ox.RdfFormat.N_TRIPLES)
-                ]
-            self._apply(graph, set(triples))
+            header, _sep, content = journal.read_bytes().partition(b"\n")
+            graph = header.decode("utf-8").removeprefix("# graph <").rstrip().removesuffix(">")
+            self._apply(graph, content)
             journal.unlink()
 
     # -- snapshots -------------------------------------------------------------------------
