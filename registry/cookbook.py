@@ -13,6 +13,7 @@ instead of ``NOW()``, researchers their topic or threshold).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +84,10 @@ def load_cookbook(directory: Path | None = None) -> list[CookbookQuery]:
     return [_parse(p) for p in sorted(folder.glob("*.rq"))]
 
 
+def _constant(text: str) -> Callable[[re.Match[str]], str]:
+    return lambda _match: text
+
+
 def with_bindings(sparql: str, **values: str) -> str:
     """``sparql`` with the expression of ``BIND(… AS ?name)`` replaced by ``values[name]``
     (a SPARQL term or expression) for the first such BIND of each name."""
@@ -92,7 +97,8 @@ def with_bindings(sparql: str, **values: str) -> str:
         pattern = re.compile(
             r"BIND\s*\((?P<expr>[^\n]*?)\s+AS\s+\?" + re.escape(name) + r"\s*\)"
         )
-        body, count = pattern.subn(lambda m: f"BIND({term} AS ?{name})", body, count=1)
+        # a function, not a template: the term's backslashes must stay as written
+        body, count = pattern.subn(_constant(f"BIND({term} AS ?{name})"), body, count=1)
         if not count:
             raise InputError(f"the query has no parameter ?{name}", parameter=name)
     return head + body

@@ -33,6 +33,7 @@ from registry.resources import examples_dir
 from registry.store import OxigraphStore
 from registry.vocabulary import vocabulary_triples
 
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 COOKBOOK = {q.id.split("-", 1)[0]: q for q in load_cookbook()}
 TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 KREIS = REGION + "owl/kreis/"
@@ -42,24 +43,25 @@ KREIS = REGION + "owl/kreis/"
 class Graph:
     """The example triples indexed as subject → predicate → objects, for plain Python walks."""
 
-    index: dict[str, dict[str, list[ox.Term]]]
+    index: dict[str, dict[str, list[Term]]]
 
     @classmethod
     def of(cls, triples: list[ox.Triple]) -> Graph:
-        index: dict[str, dict[str, list[ox.Term]]] = defaultdict(lambda: defaultdict(list))
+        index: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
         for t in triples:
-            index[t.subject.value][t.predicate.value].append(t.object)
+            if isinstance(t.subject, ox.NamedNode | ox.BlankNode):
+                index[t.subject.value][t.predicate.value].append(t.object)
         return cls(index)
 
-    def objs(self, s: str, p: str) -> list[ox.Term]:
+    def objs(self, s: str, p: str) -> list[Term]:
         return self.index.get(s, {}).get(p, [])
 
     def iris(self, s: str, p: str) -> list[str]:
-        return [o.value for o in self.objs(s, p) if not isinstance(o, ox.Literal)]
+        return [o.value for o in self.objs(s, p) if isinstance(o, ox.NamedNode | ox.BlankNode)]
 
     def one(self, s: str, p: str) -> str | None:
         values = self.objs(s, p)
-        return values[0].value if values else None
+        return values[0].value if values and not isinstance(values[0], ox.Triple) else None
 
     def label(self, s: str) -> str:
         for o in self.objs(s, SKOS + "prefLabel"):
@@ -68,7 +70,7 @@ class Graph:
         raise AssertionError(f"no German label for {s}")
 
     def courses(self) -> list[str]:
-        return [s for s, ps in self.index.items() if any(o.value == SCHEMA + "Course"
+        return [s for s, ps in self.index.items() if any(o == ox.NamedNode(SCHEMA + "Course")
                                                          for o in ps.get(TYPE, []))]
 
     def runs(self, course: str) -> list[str]:
@@ -300,6 +302,7 @@ def test_q7_duplicates(store: OxigraphStore, examples: Graph) -> None:
     by_title: dict[str, set[str]] = defaultdict(set)
     for c in examples.courses():
         for name in examples.objs(c, SCHEMA + "name"):
+            assert isinstance(name, ox.Literal)
             by_title[name.value.lower()] |= set(examples.iris(c, SCHEMA + "provider"))
     expected = {t for t, providers in by_title.items() if len(providers) > 1}
     rows = run(store, COOKBOOK["07"])
@@ -383,3 +386,23 @@ def test_q10_supply_change_between_two_harvests(
     got = {r["area"]: (int(r["before"]), int(r["after"]), int(r["change"])) for r in rows}
     assert {a: b for a, (b, _, _) in got.items() if b} == dict(before)
     assert {a: d for a, (_, _, d) in got.items() if d} == {a: d for a, d in change.items() if d}
+
+
+def test_licence_query_of_the_research_guide(harvested: Harvested) -> None:
+    import re
+    import tomllib
+
+    guide = (Path(__file__).parents[1] / "docs" / "research.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## Licences"):]
+    query = re.search(r"```sparql\n(.*?)```", section, re.DOTALL)
+    assert query
+    sources = tomllib.loads((examples_dir() / "sources.toml").read_text(encoding="utf-8"))
+    expected = {
+        "https://w3id.org/bildungsnetz/source/" + f["id"]: "http://spdx.org/licenses/"
+        + (f.get("license") or p["license"])
+        for p in sources["partner"] for f in p["feed"]
+    }
+    result = harvested.store.query(query.group(1))
+    assert isinstance(result, ox.QuerySolutions)
+    got = {row["feed"].value: row["licence"].value for row in result if row["licence"]}
+    assert got == expected

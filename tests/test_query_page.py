@@ -8,7 +8,6 @@ makes must stay on the test server (no CDN).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
