@@ -98,6 +98,8 @@ API_QUERIES: tuple[str, ...] = (
     "max_price=1000&kreis=05774",
     "funding=2&kreis=05770&limit=50",
     "q=schwei",
+    "q=Schwei%C3%9Fer&kreis=05766&funding=2&near=Detmold&radius_km=40",
+    "q=SPS%20Programmierung&mode=101&near=37671&radius_km=60",
 )
 
 

@@ -109,7 +109,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     + FTS_SCHEMA
 )
 #: bumped when the tables change: an index of another version is dropped and rebuilt
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _TABLES = ("runs", "run_summary", "run_text", "run_funding", "run_topic", "meta", "run_fts")
 
 
@@ -340,6 +340,7 @@ class OfferIndex:
         self._write_lock = threading.Lock()
         #: places for runs without coordinates (the catalogue sets the configured region's)
         self.gazetteer: Gazetteer | None = gazetteer_for()
+        self._facet_cache: dict[Any, dict[str, Any]] = {}
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
         self._check_version(conn)
@@ -536,6 +537,7 @@ class OfferIndex:
             cursor=cursor,
             facets=facets,
             generation=self.generation,
+            cache=self._facet_cache,
         )
 
 

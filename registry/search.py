@@ -56,6 +56,8 @@ FTS_SCHEMA = (
     + ", ".join(FTS_COLUMNS)
     + ", tokenize='unicode61', prefix='3');\n"
     "CREATE VIRTUAL TABLE IF NOT EXISTS run_fts_vocab USING fts5vocab(run_fts, 'row');\n"
+    "CREATE INDEX IF NOT EXISTS run_funding_run ON run_funding (run);\n"
+    "CREATE INDEX IF NOT EXISTS run_topic_run ON run_topic (run);\n"
 )
 #: longer queries are refused (422 naming ``q``): nobody types that, and it bounds the work
 MAX_QUERY_CHARS = 200
@@ -63,20 +65,20 @@ MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 #: facet name → SQL giving (value, count) over the ids in ``temp.hits``
 FACETS: dict[str, str] = {
-    "kreis": "SELECT kreis_ags, kreis, count(*) FROM runs JOIN temp.hits h ON h.id = runs.id "
-    "WHERE kreis_ags IS NOT NULL GROUP BY kreis_ags, kreis",
-    "mode": "SELECT mode, mode_iri, count(*) FROM runs JOIN temp.hits h ON h.id = runs.id "
-    "WHERE mode IS NOT NULL GROUP BY mode, mode_iri",
-    "funding": "SELECT f.code, f.iri, count(*) FROM run_funding f JOIN temp.hits h "
-    "ON h.id = f.run GROUP BY f.code, f.iri",
-    "topic": "SELECT t.topic, t.topic, count(*) FROM run_topic t JOIN temp.hits h "
-    "ON h.id = t.run WHERE t.topic NOT LIKE 'slug:%' GROUP BY t.topic",
-    "provider": "SELECT provider, provider_name, count(*) FROM runs JOIN temp.hits h "
-    "ON h.id = runs.id WHERE provider IS NOT NULL GROUP BY provider",
-    "language": "SELECT language, language, count(*) FROM runs JOIN temp.hits h "
-    "ON h.id = runs.id WHERE language IS NOT NULL GROUP BY language",
-    "eqf": "SELECT eqf, eqf, count(*) FROM runs JOIN temp.hits h ON h.id = runs.id "
-    "WHERE eqf IS NOT NULL GROUP BY eqf",
+    "kreis": "SELECT kreis_ags, kreis, count(*) FROM runs WHERE runs.id IN temp.hits "
+    "AND kreis_ags IS NOT NULL GROUP BY kreis_ags, kreis",
+    "mode": "SELECT mode, mode_iri, count(*) FROM runs WHERE runs.id IN temp.hits "
+    "AND mode IS NOT NULL GROUP BY mode, mode_iri",
+    "funding": "SELECT f.code, f.iri, count(*) FROM temp.hits h CROSS JOIN run_funding f "
+    "ON f.run = h.id GROUP BY f.code, f.iri",
+    "topic": "SELECT t.topic, t.topic, count(*) FROM temp.hits h CROSS JOIN run_topic t "
+    "ON t.run = h.id WHERE t.topic NOT LIKE 'slug:%' GROUP BY t.topic",
+    "provider": "SELECT provider, provider_name, count(*) FROM runs "
+    "WHERE runs.id IN temp.hits AND provider IS NOT NULL GROUP BY provider",
+    "language": "SELECT language, language, count(*) FROM runs "
+    "WHERE runs.id IN temp.hits AND language IS NOT NULL GROUP BY language",
+    "eqf": "SELECT eqf, eqf, count(*) FROM runs WHERE runs.id IN temp.hits "
+    "AND eqf IS NOT NULL GROUP BY eqf",
 }
 
 

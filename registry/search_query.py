@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["run_search"]
 
 _RANK_MARK = "@rank"
+#: facet answers kept per index (the next pages of a query, the portal's start page)
+_CACHE_SIZE = 256
 _LAST_DAY = "coalesce(runs.end_date, runs.start_date)"
 
 
@@ -107,8 +109,10 @@ def run_search(
     cursor: str | None,
     facets: bool,
     generation: int,
+    cache: dict[Any, dict[str, Any]] | None = None,
 ) -> OfferPage:
-    """One page (and, when asked, the facet counts) for the filters ``f``."""
+    """One page (and, when asked, the facet counts) for the filters ``f``; facet counts are
+    kept in ``cache`` by (generation, filters), so paging and repeated questions count once."""
     from .offer_index import OfferPage, decode_cursor, encode_cursor
 
     match = fts_query(conn, f.q) if f.q else None
@@ -167,10 +171,20 @@ def run_search(
     _mark_stale(conn, items, f)
     extra: dict[str, Any] = {}
     if facets:
-        ids = f"SELECT runs.id FROM {source}" + (" WHERE " + " AND ".join(where) if where else "")
-        fill_hits(conn, ids, args)
-        extra["facets"] = facet_counts(conn)
-        extra["total"] = int(conn.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
+        cache_key = (generation, f.key(), match)
+        if cache is not None and cache_key in cache:
+            extra.update(cache[cache_key])
+        else:
+            ids = f"SELECT runs.id FROM {source}" + (
+                " WHERE " + " AND ".join(where) if where else ""
+            )
+            fill_hits(conn, ids, args)
+            extra["facets"] = facet_counts(conn)
+            extra["total"] = int(conn.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
+            if cache is not None:
+                if len(cache) >= _CACHE_SIZE:
+                    cache.pop(next(iter(cache)))
+                cache[cache_key] = dict(extra)
     return OfferPage(items=items, next_cursor=next_cursor, generation=generation, extra=extra)
 
 

@@ -131,8 +131,8 @@ def stem(token: str) -> str:
         for suffix in _SUFFIXES:
             if not token.endswith(suffix) or len(token) - len(suffix) < 4:
                 continue
-            if suffix == "s" and token.endswith("ss"):
-                continue
+            if suffix == "s" and token[-2] not in "aeiouy":
+                continue  # plural -s follows vowels (Autos); "Kurs", "Prozess" keep theirs
             token = token[: -len(suffix)]
             break
         else:

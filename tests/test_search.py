@@ -103,7 +103,21 @@ def test_english_labels_of_linked_concepts_are_searchable(
 
 @pytest.mark.parametrize(
     "q",
-    ['"', "*", "(", ")", "AND", "OR NOT", ":", "title:excel", 'excel"', "NEAR(a b)", "^x", "-", "'"],
+    [
+        '"',
+        "*",
+        "(",
+        ")",
+        "AND",
+        "OR NOT",
+        ":",
+        "title:excel",
+        'excel"',
+        "NEAR(a b)",
+        "^x",
+        "-",
+        "'",
+    ],
 )
 def test_search_syntax_is_plain_text(client: TestClient, q: str) -> None:
     r = client.get("/offers", params={"q": q})
@@ -182,9 +196,41 @@ def test_search_agrees_with_the_store_after_a_swap(tmp_path: Path) -> None:
     assert not found & {w.value for w in welding}
     ids = [r[0] for r in conn.execute("SELECT id FROM runs ORDER BY id")]
     assert [r[0] for r in conn.execute("SELECT rowid FROM run_fts ORDER BY rowid")] == ids
-    assert conn.execute(
-        "SELECT rowid, title FROM run_fts WHERE rowid IN "
-        "(SELECT id FROM runs WHERE source != ?) ORDER BY rowid",
-        (source,),
-    ).fetchall() == others
+    assert (
+        conn.execute(
+            "SELECT rowid, title FROM run_fts WHERE rowid IN "
+            "(SELECT id FROM runs WHERE source != ?) ORDER BY rowid",
+            (source,),
+        ).fetchall()
+        == others
+    )
+    store.close()
+
+
+def test_reindex_command_rebuilds_from_the_store(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from registry.cli import app as cli_app
+    from registry.resources import examples_dir
+
+    example_store(tmp_path / "store").close()
+    idx = OfferIndex(tmp_path / "store" / "offers.sqlite")
+    idx.replace_source("bogus", [])
+    idx.close()
+    result = CliRunner().invoke(
+        cli_app,
+        [
+            "reindex",
+            "--config",
+            str(examples_dir() / "sources.toml"),
+            "--store",
+            str(tmp_path / "store"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    store = OxigraphStore(tmp_path / "store")
+    idx = OfferIndex(tmp_path / "store" / "offers.sqlite")
+    assert idx.count() > 100 and len(offers_for(idx, "Schweißer")) == 5
+    assert idx._conn().execute("SELECT count(*) FROM run_fts").fetchone()[0] == idx.count()
+    idx.close()
     store.close()
