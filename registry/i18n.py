@@ -84,6 +84,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "api_offers": ("Angebote (JSON-API)", "Offers (JSON API)"),
     "api_docs": ("API-Dokumentation", "API documentation"),
     "catalogue": ("Katalog (DCAT)", "Catalogue (DCAT)"),
+    "void": ("Datensatzbeschreibung (VoID)", "Dataset description (VoID)"),
+    "sparql_endpoint": ("SPARQL-Abfragen", "SPARQL queries"),
     "ontology": ("Ontologie", "Ontology"),
     "dump": ("Gesamtdump (N-Quads)", "Full dump (N-Quads)"),
     "partners": ("Partner", "Partners"),
