@@ -151,6 +151,22 @@ def _call_harvest(harvest: Harvest, sources: Any, store: Any) -> list[Any]:
     return list(harvest(sources, store) or [])
 
 
+def _mutate(
+    corpus: corpus_mod.Corpus, percent: float, feeds: int | None
+) -> tuple[corpus_mod.Corpus, set[int]]:
+    """``percent`` % of all offers changed: scattered over every feed (``feeds`` None, what a
+    partner's CMS editing a few courses looks like across the region), or all within the first
+    ``feeds`` feeds (a few partners re-publishing)."""
+    seed = corpus.seed + 1
+    if feeds is None or feeds >= len(corpus.partners):
+        return corpus_mod.mutate(corpus, percent, seed=seed)
+    inside = [o for o in corpus.offers if o.partner < feeds]
+    share = min(100.0, percent * len(corpus.offers) / max(1, len(inside)))
+    part, changed = corpus_mod.mutate(replace(corpus, offers=tuple(inside)), share, seed=seed)
+    rest = [o for o in corpus.offers if o.partner >= feeds]
+    return replace(corpus, offers=tuple(part.offers) + tuple(rest)), changed
+
+
 def run(
     offers: int,
     partners: int,
@@ -159,13 +175,16 @@ def run(
     baseline_offers: int = 1000,
     changed_percent: float = 1.0,
     workdir: Path | None = None,
+    changed_feeds: int | None = None,
 ) -> Report:
     """Run every phase and return the figures."""
     report = Report(f"Harvest benchmark: {offers:,} offers over {partners} partner feeds")
     own_dir = workdir is None
     root = Path(tempfile.mkdtemp(prefix="bn-harvest-bench-")) if workdir is None else workdir
     try:
-        return _run(report, root, offers, partners, seed, baseline_offers, changed_percent)
+        return _run(
+            report, root, offers, partners, seed, baseline_offers, changed_percent, changed_feeds
+        )
     finally:
         if own_dir:
             shutil.rmtree(root, ignore_errors=True)
@@ -179,6 +198,7 @@ def _run(
     seed: int,
     baseline_offers: int,
     changed_percent: float,
+    changed_feeds: int | None = None,
 ) -> Report:
     corpus = corpus_mod.generate(offers, partners, seed)
     for stale in ("corpus", "store", "bulk"):
@@ -208,6 +228,7 @@ def _run(
                 triples,
                 offers,
                 changed_percent,
+                changed_feeds,
             )
         _bulk_phase(report, corpus, data, root, triples, cold)
         _baseline_phase(report, corpus, data, server, offers, triples, baseline_offers, cold)
@@ -225,6 +246,7 @@ def _harvest_phases(
     triples: int,
     offers: int,
     changed_percent: float,
+    changed_feeds: int | None = None,
 ) -> float:
     store = OxigraphStore(root / "store")
     try:
@@ -257,7 +279,7 @@ def _harvest_phases(
             f"{server.not_modified}/{server.requests} answered 304",
         )
 
-        mutated, changed = corpus_mod.mutate(corpus, changed_percent, seed=corpus.seed + 1)
+        mutated, changed = _mutate(corpus, changed_percent, changed_feeds)
         corpus_mod.write_feeds(mutated, data, sorted(changed))
         server.reset_counts()
         with PeakRss() as rss, stopwatch() as t:
@@ -341,6 +363,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--changed", type=float, default=1.0, help="%% of offers changed")
     parser.add_argument(
+        "--changed-feeds",
+        type=int,
+        help="concentrate the changed offers in this many feeds (default: scattered over all)",
+    )
+    parser.add_argument(
         "--baseline-offers",
         type=int,
         default=1000,
@@ -358,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline_offers=args.baseline_offers,
         changed_percent=args.changed,
         workdir=args.workdir,
+        changed_feeds=args.changed_feeds,
     )
     print(report.render(), flush=True)
     return 0

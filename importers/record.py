@@ -26,7 +26,6 @@ lists, samples and the report graph.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -284,8 +283,8 @@ def problem_to_dict(problem: Problem) -> dict[str, object]:
         value = getattr(problem, f.name)
         if f.name.endswith("_term"):
             data[f.name.removesuffix("_term") + "_nt"] = str(value) if value is not None else None
-        else:
-            data[f.name] = copy.deepcopy(value)
+        else:  # str, None or a dict of str (messages, labels): a shallow copy is a deep one
+            data[f.name] = dict(value) if isinstance(value, dict) else value
     return data
 
 

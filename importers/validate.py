@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -152,38 +153,53 @@ class ValidationResult:
 
     def report_graph(self) -> list[ox.Triple]:
         """The SHACL ``sh:ValidationReport`` of all problems, as triples."""
-
-        def sh(name: str) -> ox.NamedNode:
-            return ox.NamedNode(SH + name)
-
         report = ox.BlankNode()
         conforms = ox.Literal("true" if self.conforms else "false", datatype=_XSD_BOOLEAN)
         triples = [
-            ox.Triple(report, _TYPE, sh("ValidationReport")),
-            ox.Triple(report, sh("conforms"), conforms),
+            ox.Triple(report, _TYPE, _SH_REPORT),
+            ox.Triple(report, _SH_CONFORMS, conforms),
         ]
+        Triple = ox.Triple
         for problem in self.problems():
             node = ox.BlankNode()
             triples += [
-                ox.Triple(report, sh("result"), node),
-                ox.Triple(node, _TYPE, sh("ValidationResult")),
-                ox.Triple(node, sh("focusNode"), problem.focus_term or _text_node(problem.focus)),
-                ox.Triple(node, sh("resultSeverity"), sh(problem.severity)),
-                ox.Triple(node, sh("sourceConstraintComponent"), ox.NamedNode(problem.component)),
+                Triple(report, _SH_RESULT, node),
+                Triple(node, _TYPE, _SH_VALIDATION_RESULT),
+                Triple(node, _SH_FOCUS, problem.focus_term or _text_node(problem.focus)),
+                Triple(node, _SH_SEVERITY, _SEVERITY_NODE[problem.severity]),
+                Triple(node, _SH_COMPONENT, _named(problem.component)),
             ]
             if not problem.shape.startswith("_:"):
-                triples.append(ox.Triple(node, sh("sourceShape"), ox.NamedNode(problem.shape)))
+                triples.append(Triple(node, _SH_SHAPE, _named(problem.shape)))
             if problem.path and not problem.path.startswith(("^", "(")) and " " not in problem.path:
-                triples.append(ox.Triple(node, sh("resultPath"), ox.NamedNode(problem.path)))
+                triples.append(Triple(node, _SH_PATH, _named(problem.path)))
             if problem.value_term is not None:
-                triples.append(ox.Triple(node, sh("value"), problem.value_term))
+                triples.append(Triple(node, _SH_VALUE, problem.value_term))
             for lang, text in sorted(problem.messages.items()):
                 message = ox.Literal(text, language=lang) if lang else ox.Literal(text)
-                triples.append(ox.Triple(node, sh("resultMessage"), message))
+                triples.append(Triple(node, _SH_MESSAGE, message))
         return triples
 
 
 _XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+_SH_REPORT = ox.NamedNode(SH + "ValidationReport")
+_SH_CONFORMS = ox.NamedNode(SH + "conforms")
+_SH_RESULT = ox.NamedNode(SH + "result")
+_SH_VALIDATION_RESULT = ox.NamedNode(SH + "ValidationResult")
+_SH_FOCUS = ox.NamedNode(SH + "focusNode")
+_SH_SEVERITY = ox.NamedNode(SH + "resultSeverity")
+_SH_COMPONENT = ox.NamedNode(SH + "sourceConstraintComponent")
+_SH_SHAPE = ox.NamedNode(SH + "sourceShape")
+_SH_PATH = ox.NamedNode(SH + "resultPath")
+_SH_VALUE = ox.NamedNode(SH + "value")
+_SH_MESSAGE = ox.NamedNode(SH + "resultMessage")
+_SEVERITY_NODE = {name: ox.NamedNode(SH + name) for name in _SEVERITY_ORDER}
+
+
+@lru_cache(maxsize=4096)
+def _named(iri: str) -> ox.NamedNode:
+    """A NamedNode per IRI, built once: reports repeat the same components and shapes."""
+    return ox.NamedNode(iri)
 
 
 class _Index:
@@ -257,6 +273,7 @@ class Validator:
         if shapes_dir is None and not shape_files:
             shapes_dir = default_shapes_dir()
         self.shapes = Shapes(shapes_dir, files=shape_files)
+        self._texts: dict[object, tuple[dict[str, str], str, dict[str, str]]] = {}
         self.batch_size = max(1, batch_size)
         # the SPARQL engine (importers.shacl_sparql) validates the whole feed in one store;
         # shapes it cannot translate fall back to pySHACL in batches ("auto")
@@ -337,15 +354,22 @@ class Validator:
         """One SPARQL run over the changed offers' closures and the subjects outside all."""
         assert self.fast is not None
         owners: dict[Node, list[str]] = {}
-        triples: dict[ox.Triple, None] = {}
         for item in pending:
             for node in item.nodes:
                 owners.setdefault(node, []).append(item.iri)
-            triples.update(dict.fromkeys(item.triples))
-        rest = [s for s in index.by_subject if s not in covered]
-        if rest:
-            triples.update(dict.fromkeys(index.closure(rest)[0]))
-        for raw in self.fast.run(triples):
+        data: Iterable[ox.Triple]
+        if len(pending) == len(index.courses):
+            # nothing reused: the closures and the rest together are every triple
+            data = (t for ts in index.by_subject.values() for t in ts)
+        else:
+            triples: dict[ox.Triple, None] = {}
+            for item in pending:
+                triples.update(dict.fromkeys(item.triples))
+            rest = [s for s in index.by_subject if s not in covered]
+            if rest:
+                triples.update(dict.fromkeys(index.closure(rest)[0]))
+            data = triples
+        for raw in self.fast.run(data):
             if isinstance(raw.focus, ox.Literal):
                 found = [i.iri for i in pending if any(t.object == raw.focus for t in i.triples)]
             else:
@@ -358,8 +382,21 @@ class Validator:
             result.offers[item.iri].problems.sort(key=Problem.sort_key)
         result.other_problems.sort(key=Problem.sort_key)
 
+    def _shape_texts(self, shape: object) -> tuple[dict[str, str], str, dict[str, str]]:
+        """Messages, named shape and labels of ``shape``, looked up once per shape (the
+        rdflib lookups cost more than the SPARQL run when thousands of offers warn)."""
+        found = self._texts.get(shape)
+        if found is None:
+            found = (
+                self.shapes.messages(shape),  # type: ignore[arg-type]
+                self.shapes.named(shape),  # type: ignore[arg-type]
+                self.shapes.names(shape),  # type: ignore[arg-type]
+            )
+            self._texts[shape] = found
+        return found
+
     def _problem(self, raw: RawResult, offer: str | None) -> Problem:
-        own = self.shapes.messages(raw.shape)
+        own, named, labels = self._shape_texts(raw.shape)
         fallback = own.get("") or (raw.messages[0] if raw.messages else raw.component)
         messages = {
             "de": own.get("de") or own.get("en") or fallback,
@@ -375,9 +412,9 @@ class Validator:
             value=value,
             severity=raw.severity,  # type: ignore[arg-type]
             component=raw.component,
-            shape=self.shapes.named(raw.shape),
+            shape=named,
             messages=messages,
-            labels=self.shapes.names(raw.shape),
+            labels=dict(labels),
             value_term=raw.value,
             focus_term=raw.focus,
         )

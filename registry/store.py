@@ -13,10 +13,14 @@ How the embedded store keeps the promises of the architecture:
   server process and the SPARQL query worker processes — open the current snapshot read-only, so
   they see whole swaps only, and a query worker can be killed without touching the store.
 * **A swap is a diff.** :meth:`Store.replace_graph` compares the new content with the graph's
-  current triples and applies only the difference, in one transaction (a SPARQL update). An
-  unchanged re-harvest writes nothing; 1 % changed writes 1 %. A large load into an empty graph
-  uses the bulk loader. Before a swap the target content is written to ``journal/``; a crash in
-  the middle is finished when the store is next opened, so a graph is never left half replaced.
+  current triples, as N-Triples lines, and applies only the difference: the removed lines in
+  one ``DELETE DATA``, the added ones with a transactional load, or the bulk loader above
+  1,000 lines (a cold feed). An unchanged re-harvest writes nothing; 1 % changed writes 1 %.
+  The "current triples" are what the last swap of the graph wrote, remembered compressed in
+  the process while no other write names the graph and its quad count agrees; otherwise the
+  graph is dumped. Readers never see the bulk loader's partial state: they read published
+  snapshots only. Before a swap the target content is written to ``journal/``; a crash in the
+  middle is finished when the store is next opened, so a graph is never left half replaced.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import hashlib
 import os
 import re
 import shutil
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -119,6 +124,12 @@ class Store(ABC):
 
 
 _NT = ox.RdfFormat.N_TRIPLES
+#: an update that may write graphs it does not name by IRI
+_ANY_GRAPH = re.compile(r"GRAPH\s*[?$]|\b(?:ALL|NAMED|DEFAULT|WITH|LOAD|USING)\b", re.IGNORECASE)
+#: a graph an update names (``GRAPH <g>``, ``DROP GRAPH <g>``, ``ADD <a> TO <b>`` …)
+_NAMED_GRAPH = re.compile(
+    r"\b(?:GRAPH|INTO|TO|ADD|COPY|MOVE)\s+(?:SILENT\s+)?<([^>]*)>", re.IGNORECASE
+)
 #: a blank node as subject (line start) or object (last term) of an N-Triples line; a literal
 #: ending in such text matches too, which only costs a whole swap instead of a diff
 _BLANK = re.compile(rb"^_:|\s_:\S+ \.$", re.MULTILINE)
@@ -145,6 +156,9 @@ class OxigraphStore(Store):
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else None
+        #: graph -> (quads in the store after the last swap, that swap's N-Triples, zlib):
+        #: the "old" side of the next diff without dumping the graph (see :meth:`_old`)
+        self._last: dict[str, tuple[int, bytes]] = {}
         if self.path is None:
             self._store = ox.Store()
         else:
@@ -189,16 +203,19 @@ class OxigraphStore(Store):
 
     # -- writing -------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
+        self._forget_for(sparql)
         try:
             self._store.update(sparql)
         except SyntaxError as exc:
             raise _translate(exc) from exc
 
     def add(self, graph: str, triples: Iterable[ox.Triple]) -> None:
+        self._last.pop(graph, None)
         g = ox.NamedNode(graph)
         self._store.extend([ox.Quad(t.subject, t.predicate, t.object, g) for t in triples])
 
     def remove_graph(self, graph: str) -> None:
+        self._last.pop(graph, None)
         g = ox.NamedNode(graph)
         if self._store.contains_named_graph(g):
             self._store.remove_graph(g)
@@ -223,7 +240,8 @@ class OxigraphStore(Store):
         """
         g = ox.NamedNode(graph)
         exists = self._store.contains_named_graph(g)
-        old_data = (self._store.dump(format=_NT, from_graph=g) or b"") if exists else b""
+        old_data = self._old(graph, g) if exists else b""
+        self._last.pop(graph, None)
         new = _lines(content)
         old = _lines(old_data)
         if _has_blank_nodes(old_data) or _has_blank_nodes(content):
@@ -246,9 +264,41 @@ class OxigraphStore(Store):
                 self._load(g, b"\n".join(to_add) + b"\n", len(to_add))
         if not new:
             self.remove_graph(graph)
-        elif not self._store.contains_named_graph(g):
+            return GraphDelta(added=len(to_add), removed=len(to_remove))
+        if not self._store.contains_named_graph(g):
             self._store.add_graph(g)
+        self._last[graph] = (self._count(graph), zlib.compress(content, 1))
         return GraphDelta(added=len(to_add), removed=len(to_remove))
+
+    def _old(self, graph: str, g: ox.NamedNode) -> bytes:
+        """The graph's current content as N-Triples: what the last swap wrote, when no other
+        write touched the graph since and the quad count still agrees, else a dump.
+
+        Dumping the old graph was the largest single cost of a re-harvest (every changed feed
+        and its state graph). The remembered content is the swap's own lines, so a typed
+        literal the store canonicalised (``1234.50`` → ``1234.5``) does not show as changed.
+        """
+        last = self._last.get(graph)
+        if last is not None and last[0] == self._count(graph):
+            return zlib.decompress(last[1])
+        return self._store.dump(format=_NT, from_graph=g) or b""
+
+    def _count(self, graph: str) -> int:
+        rows = self._store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        for row in rows:  # type: ignore[union-attr]
+            return int(row[0].value)
+        return 0
+
+    def _forget_for(self, sparql: str) -> None:
+        """Drop remembered contents an update may change: graphs it names, or all when it
+        could write a graph it does not name (a graph variable, ALL, NAMED, DEFAULT, WITH)."""
+        if not self._last:
+            return
+        if _ANY_GRAPH.search(sparql):
+            self._last.clear()
+            return
+        for graph in _NAMED_GRAPH.findall(sparql):
+            self._last.pop(graph, None)
 
     def _load(self, g: ox.NamedNode, data: bytes, count: int) -> None:
         if not count:
