@@ -250,6 +250,15 @@ def _offer_name(triples: Sequence[ox.Triple], course: Node) -> str | None:
     return names[0].value if names else None
 
 
+def _literal_holders(pending: Sequence[_Pending]) -> dict[object, list[str]]:
+    """Offers by the literals their closures hold as objects (in pending order, once each)."""
+    holders: dict[object, list[str]] = {}
+    for item in pending:
+        for lit in {t.object for t in item.triples if isinstance(t.object, ox.Literal)}:
+            holders.setdefault(lit, []).append(item.iri)
+    return holders
+
+
 @dataclass
 class _Pending:
     iri: str
@@ -369,9 +378,12 @@ class Validator:
             if rest:
                 triples.update(dict.fromkeys(index.closure(rest)[0]))
             data = triples
+        holders: dict[object, list[str]] | None = None
         for raw in self.fast.run(data):
             if isinstance(raw.focus, ox.Literal):
-                found = [i.iri for i in pending if any(t.object == raw.focus for t in i.triples)]
+                if holders is None:  # built once: a scan per result grew with offers × results
+                    holders = _literal_holders(pending)
+                found = holders.get(raw.focus, [])
             else:
                 found = owners.get(raw.focus, [])
             for iri in found:
