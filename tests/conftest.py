@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
+from webapp import example_store
 
+from registry.offer_index import OfferIndex
 from registry.store import OxigraphStore
 
 
@@ -76,3 +78,21 @@ def make_feed() -> Callable[..., bytes]:
 def memory_store() -> OxigraphStore:
     """An empty in-memory store: same swaps, no disk (publishing is a no-op)."""
     return OxigraphStore(None)
+
+
+@pytest.fixture(scope="module")
+def store_with_demo_region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
+    """A store holding the example region's feeds, shared by a test module."""
+    s = example_store(tmp_path_factory.mktemp("region") / "store")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def demo_offer_index(
+    store_with_demo_region: OxigraphStore, tmp_path_factory: pytest.TempPathFactory
+) -> OfferIndex:
+    """The offer side index (rows + full text) built from ``store_with_demo_region``."""
+    idx = OfferIndex(tmp_path_factory.mktemp("sqlite") / "offers.sqlite")
+    idx.rebuild_all(store_with_demo_region, lambda sid: sid)
+    return idx

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -14,20 +13,6 @@ from registry.errors import InvalidParameter
 from registry.namespaces import SCHEMA, SOURCE
 from registry.offer_index import OfferFilters, OfferIndex, decode_cursor, rollup_of
 from registry.store import OxigraphStore
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
-    s = example_store(tmp_path_factory.mktemp("index") / "store")
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def index(store: OxigraphStore, tmp_path_factory: pytest.TempPathFactory) -> OfferIndex:
-    idx = OfferIndex(tmp_path_factory.mktemp("sqlite") / "offers.sqlite")
-    idx.rebuild_all(store, lambda sid: sid)
-    return idx
 
 
 def store_runs(store: OxigraphStore) -> list[tuple[str, str, str]]:
@@ -49,10 +34,12 @@ def all_items(index: OfferIndex, filters: OfferFilters, limit: int = 500) -> lis
             return items
 
 
-def test_index_agrees_with_the_store(store: OxigraphStore, index: OfferIndex) -> None:
-    expected = store_runs(store)
+def test_index_agrees_with_the_store(
+    store_with_demo_region: OxigraphStore, demo_offer_index: OfferIndex
+) -> None:
+    expected = store_runs(store_with_demo_region)
     assert len({c for _, c, _ in expected}) >= 120
-    assert index.rows() == expected
+    assert demo_offer_index.rows() == expected
 
 
 def test_rebuild_of_one_source_leaves_the_others(tmp_path: Path) -> None:
@@ -73,11 +60,11 @@ def test_rebuild_of_one_source_leaves_the_others(tmp_path: Path) -> None:
     store.close()
 
 
-def test_paging_visits_every_run_once_in_order(index: OfferIndex) -> None:
-    items = all_items(index, OfferFilters(), limit=7)
+def test_paging_visits_every_run_once_in_order(demo_offer_index: OfferIndex) -> None:
+    items = all_items(demo_offer_index, OfferFilters(), limit=7)
     keys = [(i["start_date"] or "9999-12-31", i["iri"], i["run"]) for i in items]
     assert keys == sorted(keys)
-    assert len(set(keys)) == len(keys) == index.count()
+    assert len(set(keys)) == len(keys) == demo_offer_index.count()
 
 
 @pytest.mark.parametrize(
@@ -98,16 +85,18 @@ def test_paging_visits_every_run_once_in_order(index: OfferIndex) -> None:
         ),
     ],
 )
-def test_filters_select_exactly_the_matching_runs(index: OfferIndex, filters, check) -> None:
-    everything = all_items(index, OfferFilters())
+def test_filters_select_exactly_the_matching_runs(
+    demo_offer_index: OfferIndex, filters, check
+) -> None:
+    everything = all_items(demo_offer_index, OfferFilters())
     expected = sorted(i["run"] for i in everything if check(i))
-    found = sorted(i["run"] for i in all_items(index, filters))
+    found = sorted(i["run"] for i in all_items(demo_offer_index, filters))
     assert found == expected
 
 
-def test_filters_find_something(index: OfferIndex) -> None:
+def test_filters_find_something(demo_offer_index: OfferIndex) -> None:
     for filters in (OfferFilters.parse(mode="digital"), OfferFilters.parse(funding="2")):
-        assert index.search(filters, limit=5).items
+        assert demo_offer_index.search(filters, limit=5).items
 
 
 def test_invalid_filters_name_the_parameter() -> None:

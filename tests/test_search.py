@@ -23,20 +23,6 @@ PRECISION_AT_5_FLOOR = 0.9
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
-    s = example_store(tmp_path_factory.mktemp("search") / "store")
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def index(store: OxigraphStore, tmp_path_factory: pytest.TempPathFactory) -> OfferIndex:
-    idx = OfferIndex(tmp_path_factory.mktemp("sqlite") / "offers.sqlite")
-    idx.rebuild_all(store, lambda sid: sid)
-    return idx
-
-
-@pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     app, s = example_app(tmp_path_factory.mktemp("api") / "store")
     with TestClient(app) as c:
@@ -61,43 +47,47 @@ def test_german_analysis_folds_and_stems() -> None:
     assert analyze("der Kurs für die Pflege") == analyze("Kurse Pflege")
 
 
-def test_spelling_variants_find_the_same_offers(index: OfferIndex) -> None:
-    base = set(offers_for(index, "Schweißer", 20))
+def test_spelling_variants_find_the_same_offers(demo_offer_index: OfferIndex) -> None:
+    base = set(offers_for(demo_offer_index, "Schweißer", 20))
     assert base
     for variant in ("Schweisser", "schweißen", "SCHWEISSEN"):
-        assert set(offers_for(index, variant, 20)) == base, variant
-    assert offers_for(index, "Prüfung", 20) == offers_for(index, "Pruefung", 20)
+        assert set(offers_for(demo_offer_index, variant, 20)) == base, variant
+    assert offers_for(demo_offer_index, "Prüfung", 20) == offers_for(
+        demo_offer_index, "Pruefung", 20
+    )
 
 
-def test_compounds_are_split_against_the_vocabulary(index: OfferIndex) -> None:
-    welding = set(offers_for(index, "Schweißen", 20))
-    found = offers_for(index, "Schweisstechnik", 5)
+def test_compounds_are_split_against_the_vocabulary(demo_offer_index: OfferIndex) -> None:
+    welding = set(offers_for(demo_offer_index, "Schweißen", 20))
+    found = offers_for(demo_offer_index, "Schweisstechnik", 5)
     assert found and set(found) <= welding
     # a compound head finds the compound: "Schweißen" finds "Gasschmelzschweißen"
     assert any("gasschmelzschweissen" in iri for iri in welding)
 
 
-def test_precision_at_5_on_the_judged_set(index: OfferIndex) -> None:
+def test_precision_at_5_on_the_judged_set(demo_offer_index: OfferIndex) -> None:
     judged = tomllib.loads(JUDGED.read_text(encoding="utf-8"))["query"]
     assert len(judged) >= 10
     scores = []
     for entry in judged:
         relevant = set(entry["relevant"])
-        top = offers_for(index, entry["q"])
+        top = offers_for(demo_offer_index, entry["q"])
         scores.append(len(relevant & set(top)) / min(5, len(relevant)))
     mean = sum(scores) / len(scores)
     assert mean >= PRECISION_AT_5_FLOOR, list(zip([e["q"] for e in judged], scores, strict=True))
 
 
 def test_english_labels_of_linked_concepts_are_searchable(
-    store: OxigraphStore, index: OfferIndex
+    store_with_demo_region: OxigraphStore, demo_offer_index: OfferIndex
 ) -> None:
-    labels = vocabulary_labels(store)
-    items = index.search(OfferFilters.parse(include_past=True), limit=500).items
+    labels = vocabulary_labels(store_with_demo_region)
+    items = demo_offer_index.search(OfferFilters.parse(include_past=True), limit=500).items
     item = next(i for i in items if i["topics"] and labels.label(i["topics"][0], "en"))
     english = labels.label(item["topics"][0], "en")
     assert english and english != labels.label(item["topics"][0], "de")
-    found = index.search(OfferFilters.parse(q=english, include_past=True), limit=500).items
+    found = demo_offer_index.search(
+        OfferFilters.parse(q=english, include_past=True), limit=500
+    ).items
     assert item["run"] in {i["run"] for i in found}
 
 
@@ -139,12 +129,12 @@ def test_too_long_query_is_422_naming_q(client: TestClient) -> None:
     assert r.status_code == 422 and r.json()["parameter"] == "q"
 
 
-def test_ranked_paging_visits_each_hit_once(index: OfferIndex) -> None:
+def test_ranked_paging_visits_each_hit_once(demo_offer_index: OfferIndex) -> None:
     filters = OfferFilters.parse(q="Deutsch", include_past=True)
-    everything = index.search(filters, limit=500).items
+    everything = demo_offer_index.search(filters, limit=500).items
     seen, cursor = [], None
     while True:
-        page = index.search(filters, limit=4, cursor=cursor)
+        page = demo_offer_index.search(filters, limit=4, cursor=cursor)
         seen += [i["run"] for i in page.items]
         cursor = page.next_cursor
         if cursor is None:
