@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+import uuid
 import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -42,16 +43,14 @@ from .load import collapse_guard_trips, load_graph, quarantine
 from .normalise import normalise
 from .ownership import OwnershipResult, check_ownership
 from .parse import detect_format, parse_rdf
-from .record import (
+from .record import RunRecord, apply_retention, supply_counts, write_run
+from .state import (
     FeedState,
-    RunRecord,
-    apply_retention,
     load_state,
     offer_details,
+    save_report,
     save_state,
-    state_graph,
-    supply_counts,
-    write_run,
+    state_token,
 )
 from .validate import ValidationResult, Validator
 
@@ -68,27 +67,21 @@ def shapes_fingerprint(directory: Path | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
-#: per store, the feed states this process saved with their state graph's quad count: the
-#: graphs are written only by :func:`commit`, so a re-harvest in the same process (the server,
-#: the benchmark) need not parse every offer's report again (a second at 10k offers, paid
-#: even when every feed answers 304). A count that no longer agrees means a reload.
-_SAVED: weakref.WeakKeyDictionary[Store, dict[str, tuple[int, FeedState]]] = (
+#: per store, the feed states this process saved with the token saved beside them: the graphs
+#: are written only by :func:`commit`, so a re-harvest in the same process (the server, the
+#: benchmark) need not parse every offer's report again (a second at 10k offers, paid even
+#: when every feed answers 304). A token that no longer agrees means a reload.
+_SAVED: weakref.WeakKeyDictionary[Store, dict[str, tuple[str, FeedState]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _quads(store: Store, graph: str) -> int:
-    rows = store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-    for row in rows:  # type: ignore[union-attr]
-        return int(row[0].value)
-    return 0
-
-
 def _save_state(store: Store, feed_id: str, state: FeedState) -> None:
-    save_state(store, feed_id, state)
+    token = uuid.uuid4().hex
+    save_state(store, feed_id, state, token=token)
     # a store that cannot be weakly referenced is simply not cached
     with contextlib.suppress(TypeError):
-        _SAVED.setdefault(store, {})[feed_id] = (_quads(store, state_graph(feed_id)), state)
+        _SAVED.setdefault(store, {})[feed_id] = (token, state)
 
 
 def _load_state(store: Store, feed_id: str) -> FeedState:
@@ -96,7 +89,7 @@ def _load_state(store: Store, feed_id: str) -> FeedState:
         saved = _SAVED.get(store, {}).get(feed_id)
     except TypeError:
         saved = None
-    if saved is not None and saved[0] == _quads(store, state_graph(feed_id)):
+    if saved is not None and saved[0] == state_token(store, feed_id):
         return saved[1]
     return load_state(store, feed_id)
 
@@ -221,6 +214,7 @@ def commit(
     keep_run_details: int,
     shapes_hash: str,
     publish: bool = True,
+    keep_runs_days: int | None = None,
 ) -> RunRecord:
     """The one writer: swap the source graph (or keep it), record the run; publish a
     snapshot when the source graph changed and ``publish`` is set (:func:`harvest` leaves
@@ -249,15 +243,13 @@ def commit(
         record.triples_dropped = prepared.ownership.dropped
         record.dropped_sample = list(prepared.ownership.sample)
     validation = prepared.validation
-    report: list[ox.Triple] = []
+    report: str | None = None
     details: list[dict[str, object]] = []
     if record.outcome == "Published" and validation is not None:
         valid = {iri for iri, r in validation.offers.items() if r.conforms}
         record.rejected = prepared.rejected
         record.offers_rejected = len(prepared.rejected)
         record.offers_revalidated = len(validation.offers) - validation.reused
-        report = validation.report_graph()
-        details = offer_details(validation.offers.values())
         if collapse_guard_trips(
             valid_offers=len(valid), previous_offers=len(state.published), guard_min=guard_min
         ):
@@ -266,6 +258,7 @@ def commit(
                 f"no valid offer in the feed where the last good run published "
                 f"{len(state.published)}; the last good graph stays"
             )
+            details = offer_details(validation.offers)
         else:
             loaded = load_graph(store, feed.iri, prepared.publish)
             record.triples_added, record.triples_removed = loaded.delta.added, loaded.delta.removed
@@ -279,7 +272,10 @@ def commit(
                 for iri in valid & state.published
                 if iri in old and old[iri].content_hash != validation.offers[iri].content_hash
             )
-            record.by_kreis, record.by_topic = supply_counts(prepared.publish)
+            record.by_kreis, record.by_topic = supply_counts(
+                validation.offers[iri] for iri in valid
+            )
+            report = save_report(store, feed.id, validation)
             record.triples_published = loaded.triples
             new_state = FeedState(
                 etag=record.etag,
@@ -310,8 +306,10 @@ def commit(
                 ),
             )
     record.ended = _now()
-    write_run(store, record, report=report, details=details)
-    apply_retention(store, feed.iri, keep=keep_run_details)
+    write_run(store, record, report_graph=report, details=details)
+    apply_retention(
+        store, feed.iri, keep=keep_run_details, keep_days=keep_runs_days, now=record.started
+    )
     if publish and (record.triples_added or record.triples_removed):
         # readers see the new graph now; run records alone wait for the publish at the end
         store.publish()
@@ -374,6 +372,7 @@ def harvest(
                 states[prepared.feed.id],
                 guard_min=settings.collapse_guard_min_offers,
                 keep_run_details=settings.keep_run_details,
+                keep_runs_days=settings.keep_runs_days,
                 shapes_hash=fingerprint,
                 publish=False,
             )

@@ -6,30 +6,26 @@ an outcome. New ``bn:`` terms (for the ontology): class ``bn:HarvestRun`` (⊑ p
 class ``bn:HarvestOutcome`` with the individuals in :data:`OUTCOMES`, class ``bn:SupplyCount``,
 and the properties in :data:`PROPERTIES`.
 
-Where the SHACL report lives: in a **per-run graph** ``…/harvest/{id}/report`` (linked by
-``bn:reportGraph``), not in the registry graph. Why: a report can be thousands of triples with
-blank nodes; in its own graph, retention drops it with one graph removal instead of a pattern
-delete over the registry graph, the registry graph stays small for the frequent partner/run
-queries, and a client can fetch one run's report with the Graph Store Protocol. The same graph
-carries ``bn:reportDetails`` (JSON, the per-offer problems in German and English) for
-``bildungsnetz report``.
+Where the SHACL report and the per-feed state live: in two graphs per feed written by
+:mod:`importers.state` (``…/harvest/report/{feed}``, ``…/harvest/state/{feed}``), not in the
+registry graph, which stays small for the frequent partner and run queries. The newest
+published run of a feed links the report graph (``bn:reportGraph``); a client can fetch it with
+the Graph Store Protocol.
 
-Per-feed state (``…/harvest/state/{feed}``): the ETag/Last-Modified and content hash of the
-last good fetch and each published offer's content hash with its report, so the next run can
-ask conditionally and re-validate only changed offers. It is replaced only after a successful
-load, so it always describes the published graph.
-
-Retention (``[harvest] keep_run_details``): the newest N runs per feed keep everything; older
-runs keep their summary (times, outcome, counts, supply per Kreis and topic) and lose offer
-lists, samples and the report graph.
+Retention (``[harvest] keep_run_details``, ``keep_runs_days``): the newest N runs per feed keep
+everything; older runs keep their summary (times, outcome, counts, supply per Kreis and topic)
+and lose offer lists and samples; runs older than the day limit go entirely, except each feed's
+newest run and newest published run. The registry graph thus grows with the number of runs in
+the window, not with the age of the registry.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyoxigraph as ox
@@ -37,22 +33,15 @@ import pyoxigraph as ox
 from registry.namespaces import BN, DCTERMS, HARVEST, PROV, RDF, REGISTRY_GRAPH, SCHEMA, XSD
 from registry.store import Store
 
-from .validate import OfferReport, Problem
+from .validate import OfferReport
 
 __all__ = [
     "OUTCOMES",
     "PROPERTIES",
-    "FeedState",
     "RunRecord",
     "apply_retention",
-    "load_state",
-    "offer_details",
-    "problem_from_dict",
-    "problem_to_dict",
     "read_runs",
     "run_iri",
-    "save_state",
-    "state_graph",
     "supply_counts",
     "write_run",
 ]
@@ -94,8 +83,8 @@ PROPERTIES: dict[str, str] = {
     "offerRemoved": "offer IRI published by the previous good run but not now",
     "offerChanged": "offer IRI whose content hash changed",
     "offerRejected": "offer IRI quarantined in this run",
-    "reportGraph": "graph holding this run's SHACL report",
-    "reportDetails": "per-offer problems as JSON",
+    "reportGraph": "the feed's report graph, linked from the run whose report it holds",
+    "reportDetails": "per-offer problems as JSON, of a run that did not publish what it checked",
     "supply": "a bn:SupplyCount of the published offers",
     "kreis": "the Kreis a bn:SupplyCount counts",
     "topic": "the topic a bn:SupplyCount counts",
@@ -105,6 +94,7 @@ PROPERTIES: dict[str, str] = {
     "offer": "the offer IRI of a state or report entry",
     "offerReport": "the offer's validation report as JSON",
     "shapesHash": "hash of the shapes the state's reports were made with",
+    "stateToken": "changes with every save of a feed state (the harvester's cache key)",
 }
 
 _XSD_INT = ox.NamedNode(XSD + "integer")
@@ -128,10 +118,6 @@ def _select(store: Store, sparql: str) -> ox.QuerySolutions:
 
 def run_iri(run_id: str) -> str:
     return HARVEST + run_id
-
-
-def state_graph(feed_id: str) -> str:
-    return f"{HARVEST}state/{feed_id}"
 
 
 @dataclass
@@ -245,83 +231,16 @@ def _time(value: datetime) -> ox.Literal:
     return ox.Literal(value.isoformat().replace("+00:00", "Z"), datatype=_XSD_DT)
 
 
-def supply_counts(triples: Iterable[ox.Triple]) -> tuple[dict[str, int], dict[str, int]]:
-    """Offers per Kreis (via run → place → ``schema:containedInPlace``) and per topic
-    (``schema:about``) in ``triples``; an offer counts once per Kreis and per topic."""
-    by_subject: dict[object, list[ox.Triple]] = {}
-    courses: list[object] = []
-    for t in triples:
-        by_subject.setdefault(t.subject, []).append(t)
-        if t.predicate == _TYPE and t.object == _COURSE:
-            courses.append(t.subject)
-
-    def values(node: object, prop: str) -> list[object]:
-        p = ox.NamedNode(SCHEMA + prop)
-        return [t.object for t in by_subject.get(node, ()) if t.predicate == p]
-
-    kreise: dict[str, int] = {}
-    topics: dict[str, int] = {}
-    for course in courses:
-        found_kreise: set[str] = set()
-        for run in values(course, "hasCourseInstance"):
-            for place in values(run, "location"):
-                for kreis in values(place, "containedInPlace"):
-                    if isinstance(kreis, ox.NamedNode):
-                        found_kreise.add(kreis.value)
-        for kreis in found_kreise:
-            kreise[kreis] = kreise.get(kreis, 0) + 1
-        for topic in {t.value for t in values(course, "about") if isinstance(t, ox.NamedNode)}:
-            topics[topic] = topics.get(topic, 0) + 1
-    return kreise, topics
-
-
-# -- problems and offer reports as JSON ------------------------------------------------------
-def problem_to_dict(problem: Problem) -> dict[str, object]:
-    """A problem as JSON-ready data; RDF-term fields (``*_term``) as N-Triples (``*_nt``)."""
-    data: dict[str, object] = {}
-    for f in fields(problem):
-        value = getattr(problem, f.name)
-        if f.name.endswith("_term"):
-            data[f.name.removesuffix("_term") + "_nt"] = str(value) if value is not None else None
-        else:  # str, None or a dict of str (messages, labels): a shallow copy is a deep one
-            data[f.name] = dict(value) if isinstance(value, dict) else value
-    return data
-
-
-def _term(text: object) -> ox.NamedNode | ox.BlankNode | ox.Literal | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        quad = next(iter(ox.parse(f"<urn:s> <urn:p> {text} .".encode(), ox.RdfFormat.N_TRIPLES)))
-    except SyntaxError:
-        return None
-    obj = quad.object
-    return obj if isinstance(obj, ox.NamedNode | ox.BlankNode | ox.Literal) else None
-
-
-def problem_from_dict(data: Mapping[str, Any]) -> Problem:
-    known = {f.name for f in fields(Problem)}
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key.endswith("_nt") and key.removesuffix("_nt") + "_term" in known:
-            values[key.removesuffix("_nt") + "_term"] = _term(value)
-        elif key in known:
-            values[key] = value
-    return Problem(**values)
-
-
-def offer_details(reports: Iterable[OfferReport]) -> list[dict[str, object]]:
-    """Per offer with problems: IRI, name, conforms and problems, for the report command."""
-    return [
-        {
-            "iri": r.iri,
-            "name": r.name,
-            "conforms": r.conforms,
-            "problems": [problem_to_dict(p) for p in r.problems],
-        }
-        for r in sorted(reports, key=lambda r: r.iri)
-        if r.problems
-    ]
+def supply_counts(reports: Iterable[OfferReport]) -> tuple[dict[str, int], dict[str, int]]:
+    """Offers per Kreis and per topic among ``reports`` (the published offers); an offer
+    counts once per Kreis and topic. The facts come with each offer's validation report
+    (:meth:`importers.validate.OfferReport.kreise`), so unchanged offers cost a dict update."""
+    kreise: Counter[str] = Counter()
+    topics: Counter[str] = Counter()
+    for report in reports:
+        kreise.update(report.kreise)
+        topics.update(report.topics)
+    return dict(kreise), dict(topics)
 
 
 # -- writing and reading runs -----------------------------------------------------------------
@@ -329,22 +248,27 @@ def write_run(
     store: Store,
     record: RunRecord,
     *,
-    report: Sequence[ox.Triple] = (),
+    report_graph: str | None = None,
     details: Sequence[Mapping[str, object]] = (),
 ) -> None:
-    """Add the run to the registry graph and its report to a per-run graph."""
-    graph: str | None = None
-    if report or details:
-        graph = record.iri + "/report"
-        extra = [
-            ox.Triple(
-                ox.NamedNode(record.iri),
-                _bn("reportDetails"),
-                ox.Literal(json.dumps(list(details), ensure_ascii=False), datatype=_RDF_JSON),
-            )
-        ]
-        store.replace_graph(graph, [*report, *extra])
-    store.add(REGISTRY_GRAPH, record.triples(report_graph=graph))
+    """Add the run to the registry graph.
+
+    ``report_graph`` is the feed's report graph when this run replaced it (a published run);
+    the link moves from the feed's earlier runs to this one, since the graph now holds this
+    run's report. ``details`` (per-offer problems) are stored on the run itself only when the
+    run validated content it did not publish (a collapse-guarded feed): the partner must see
+    why, and the feed state still describes the older content.
+    """
+    triples = record.triples(report_graph=report_graph)
+    if details:
+        blob = ox.Literal(json.dumps(list(details), ensure_ascii=False), datatype=_RDF_JSON)
+        triples.append(ox.Triple(ox.NamedNode(record.iri), _bn("reportDetails"), blob))
+    if report_graph:
+        store.update(
+            f"""DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
+                  ?run <{BN}reportGraph> <{report_graph}> }} }}"""
+        )
+    store.add(REGISTRY_GRAPH, triples)
 
 
 def read_runs(store: Store, feed_iri: str, *, limit: int = 1) -> list[dict[str, Any]]:
@@ -407,8 +331,36 @@ def _read_supply(store: Store, iri: str) -> tuple[dict[str, int], dict[str, int]
     return kreise, topics
 
 
-def apply_retention(store: Store, feed_iri: str, *, keep: int) -> int:
-    """Prune details of all but the newest ``keep`` runs of a feed; returns how many."""
+_DETAILS = " ".join(
+    f"<{BN}{name}>"
+    for name in (
+        "offerAdded",
+        "offerRemoved",
+        "offerChanged",
+        "offerRejected",
+        "droppedSubject",
+        "reportGraph",
+        "reportDetails",
+    )
+)
+
+
+def apply_retention(
+    store: Store,
+    feed_iri: str,
+    *,
+    keep: int,
+    keep_days: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Bound what a feed's runs keep; returns how many runs were pruned or deleted.
+
+    * The newest ``keep`` runs keep everything; older ones keep their summary (times,
+      outcome, counts, supply per Kreis and topic) and lose offer lists, samples, details.
+    * Runs that started more than ``keep_days`` days before ``now`` are deleted with their
+      supply counts, except the feed's newest run and its newest published run (the supply
+      now in the catalogue). History questions (cookbook question 10) reach back that far.
+    """
     rows = _select(
         store,
         f"""SELECT ?run WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
@@ -417,108 +369,39 @@ def apply_retention(store: Store, feed_iri: str, *, keep: int) -> int:
             ORDER BY DESC(?t) OFFSET {max(0, int(keep))}""",
     )
     old = [row["run"].value for row in rows]
-    detail = " ".join(
-        f"<{BN}{name}>"
-        for name in (
-            "offerAdded",
-            "offerRemoved",
-            "offerChanged",
-            "offerRejected",
-            "droppedSubject",
-            "reportGraph",
-        )
-    )
     for iri in old:
-        store.remove_graph(iri + "/report")
         store.update(
             f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{iri}> ?p ?o }} }}
-                INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{iri}> <{BN}detailsPruned> true }} }}
-                WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{iri}> ?p ?o VALUES ?p {{ {detail} }} }} }}"""
+                WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{iri}> ?p ?o VALUES ?p {{ {_DETAILS} }} }} }};
+                INSERT DATA {{ GRAPH <{REGISTRY_GRAPH}> {{ <{iri}> <{BN}detailsPruned> true }} }}"""
         )
+    if keep_days is None or keep_days <= 0:
+        return len(old)
+    return len(old) + _delete_old_runs(store, feed_iri, keep_days, now)
+
+
+def _delete_old_runs(store: Store, feed_iri: str, keep_days: int, now: datetime | None) -> int:
+    cutoff = _time((now or datetime.now(UTC)) - timedelta(days=keep_days))
+    rows = _select(
+        store,
+        f"""SELECT ?run WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
+              ?run <{PROV}used> <{feed_iri}> ; <{PROV}startedAtTime> ?t .
+              FILTER(?t < {cutoff})
+              FILTER EXISTS {{ ?newer <{PROV}used> <{feed_iri}> ;
+                                      <{PROV}startedAtTime> ?t2 . FILTER(?t2 > ?t) }}
+              FILTER NOT EXISTS {{
+                ?run <{BN}outcome> <{BN}Published> .
+                FILTER NOT EXISTS {{ ?later <{PROV}used> <{feed_iri}> ;
+                                           <{BN}outcome> <{BN}Published> ;
+                                           <{PROV}startedAtTime> ?t3 . FILTER(?t3 > ?t) }} }}
+            }} }}""",
+    )
+    runs = [row["run"].value for row in rows]
+    doomed = " ".join(f"<{run}>" for run in runs)
+    if doomed:
         store.update(
-            f"INSERT DATA {{ GRAPH <{REGISTRY_GRAPH}> {{ <{iri}> <{BN}detailsPruned> true }} }}"
+            f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?run ?p ?o . ?s ?sp ?so }} }}
+                WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ VALUES ?run {{ {doomed} }}
+                  {{ ?run ?p ?o }} UNION {{ ?run <{BN}supply> ?s . ?s ?sp ?so }} }} }}"""
         )
-    return len(old)
-
-
-# -- per-feed state -----------------------------------------------------------------------------
-@dataclass
-class FeedState:
-    """What the last good run of a feed left: conditional-GET keys and per-offer reports."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-    content_hash: str | None = None
-    shapes_hash: str | None = None
-    offers: dict[str, OfferReport] = field(default_factory=dict)
-    #: offer IRIs published (valid), for the collapse guard and the change lists
-    published: frozenset[str] = frozenset()
-
-
-def save_state(store: Store, feed_id: str, state: FeedState) -> None:
-    graph = state_graph(feed_id)
-    node = ox.NamedNode(graph)
-    triples = [ox.Triple(node, _TYPE, _bn("FeedState"))]
-    for name, text in (
-        ("etag", state.etag),
-        ("lastModified", state.last_modified),
-        ("contentHash", state.content_hash),
-        ("shapesHash", state.shapes_hash),
-    ):
-        if text:
-            triples.append(ox.Triple(node, _bn(name), ox.Literal(text)))
-    for n, iri in enumerate(sorted(state.offers)):
-        report = state.offers[iri]
-        entry = ox.NamedNode(f"{graph}#offer-{n}")
-        blob = {
-            "name": report.name,
-            "content_hash": report.content_hash,
-            "problems": [problem_to_dict(p) for p in report.problems],
-            "published": iri in state.published,
-        }
-        triples += [
-            ox.Triple(node, _bn("offerState"), entry),
-            ox.Triple(entry, _bn("offer"), ox.NamedNode(iri)),
-            ox.Triple(entry, _bn("contentHash"), ox.Literal(report.content_hash)),
-            ox.Triple(entry, _bn("offerReport"), ox.Literal(json.dumps(blob), datatype=_RDF_JSON)),
-        ]
-    store.replace_graph(graph, triples)
-
-
-_STATE_FIELDS = {
-    "etag": "etag",
-    "lastModified": "last_modified",
-    "contentHash": "content_hash",
-    "shapesHash": "shapes_hash",
-}
-
-
-def load_state(store: Store, feed_id: str) -> FeedState:
-    graph = state_graph(feed_id)
-    state = FeedState()
-    published: set[str] = set()
-    rows = list(store.triples(graph))
-    offer_of = {
-        t.subject: t.object.value
-        for t in rows
-        if t.predicate == _bn("offer") and isinstance(t.object, ox.NamedNode)
-    }
-    for t in rows:
-        p = t.predicate.value.removeprefix(BN)
-        if t.subject == ox.NamedNode(graph) and isinstance(t.object, ox.Literal):
-            attr = _STATE_FIELDS.get(p)
-            if attr:
-                setattr(state, attr, t.object.value)
-        elif p == "offerReport" and t.subject in offer_of and isinstance(t.object, ox.Literal):
-            offer = offer_of[t.subject]
-            blob = json.loads(t.object.value)
-            state.offers[offer] = OfferReport(
-                iri=offer,
-                name=blob.get("name"),
-                content_hash=blob["content_hash"],
-                problems=[problem_from_dict(d) for d in blob.get("problems", [])],
-            )
-            if blob.get("published"):
-                published.add(offer)
-    state.published = frozenset(published)
-    return state
+    return len(runs)

@@ -115,6 +115,13 @@ class OfferReport:
     name: str | None
     content_hash: str
     problems: list[Problem] = field(default_factory=list)
+    #: the Kreise of the offer's run places and its topics (``schema:about``), for the
+    #: supply counts of harvest runs: computed once with the closure, reused with the report
+    kreise: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    #: renderings of this report (state entry, report lines) by key, made once: a report
+    #: reused for an unchanged offer is the same object, so its text is not rendered again
+    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def conforms(self) -> bool:
@@ -230,6 +237,28 @@ class _Index:
                     queue.append(obj)  # type: ignore[arg-type]
         return found, nodes
 
+    def values(self, node: object, predicate: ox.NamedNode) -> list[object]:
+        return [t.object for t in self.by_subject.get(node, ()) if t.predicate == predicate]  # type: ignore[call-overload]
+
+    def supply_facts(self, course: Node) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The Kreise of the course's run places (run → ``schema:location`` →
+        ``schema:containedInPlace``) and its topics (``schema:about``), IRIs only."""
+        kreise = {
+            kreis.value
+            for run in self.values(course, _RUNS)
+            for place in self.values(run, _LOCATION)
+            for kreis in self.values(place, _CONTAINED)
+            if isinstance(kreis, ox.NamedNode)
+        }
+        topics = {t.value for t in self.values(course, _ABOUT) if isinstance(t, ox.NamedNode)}
+        return tuple(sorted(kreise)), tuple(sorted(topics))
+
+
+_RUNS = ox.NamedNode(SCHEMA + "hasCourseInstance")
+_LOCATION = ox.NamedNode(SCHEMA + "location")
+_CONTAINED = ox.NamedNode(SCHEMA + "containedInPlace")
+_ABOUT = ox.NamedNode(SCHEMA + "about")
+
 
 def content_hash(triples: Iterable[ox.Triple]) -> str:
     """sha256 over the sorted, distinct N-Triples lines of ``triples``."""
@@ -324,7 +353,10 @@ class Validator:
                 result.reused += 1
                 continue
             name = _offer_name(found, course)
-            result.offers[iri] = OfferReport(iri=iri, name=name, content_hash=digest)
+            kreise, topics = index.supply_facts(course)
+            result.offers[iri] = OfferReport(
+                iri=iri, name=name, content_hash=digest, kreise=kreise, topics=topics
+            )
             pending.append(_Pending(iri, name, digest, found, nodes))
         if self.fast is not None:
             self._run_fast(index, pending, covered, result)

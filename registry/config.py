@@ -49,6 +49,9 @@ class HarvestSettings:
     #: the newest N runs per feed keep their full details (offer lists, SHACL report); older
     #: runs keep only their summary and supply counts
     keep_run_details: int = 10
+    #: runs older than this many days are deleted (summary and supply counts too), except
+    #: each feed's newest run and newest published run; 0 keeps every run
+    keep_runs_days: int = 730
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,14 @@ class Store(ABC):
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> GraphDelta:
         """Make ``graph`` hold exactly ``triples``; readers see the old or the new graph."""
 
+    def replace_graph_ntriples(self, graph: str, content: bytes) -> GraphDelta:
+        """Make ``graph`` hold the N-Triples ``content``: for writers that render text
+        directly (the per-feed state and report, thousands of cached lines per feed)."""
+        triples: list[ox.Triple] = []
+        if content.strip():
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(content, _NT)]
+        return self.replace_graph(graph, triples)
+
     @abstractmethod
     def add(self, graph: str, triples: Iterable[ox.Triple]) -> None:
         """Add triples to ``graph`` in one transaction."""
@@ -156,9 +164,9 @@ class OxigraphStore(Store):
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else None
-        #: graph -> (quads in the store after the last swap, that swap's N-Triples, zlib):
-        #: the "old" side of the next diff without dumping the graph (see :meth:`_old`)
-        self._last: dict[str, tuple[int, bytes]] = {}
+        #: graph -> the N-Triples the last swap wrote (zlib): the "old" side of the next diff
+        #: without dumping the graph (see :meth:`_old`)
+        self._last: dict[str, bytes] = {}
         if self.path is None:
             self._store = ox.Store()
         else:
@@ -175,7 +183,12 @@ class OxigraphStore(Store):
     # -- reading -------------------------------------------------------------------------
     @property
     def raw(self) -> ox.Store:
-        """The pyoxigraph store, for code that needs its full API (bulk export, benchmarks)."""
+        """The pyoxigraph store, for code that needs its full API (bulk export, benchmarks).
+
+        Whoever holds it may write behind this object's back, so the remembered contents of
+        earlier swaps (see :meth:`_old`) are dropped: the next swap of each graph dumps it.
+        """
+        self._last.clear()
         return self._store
 
     def query(
@@ -221,7 +234,9 @@ class OxigraphStore(Store):
             self._store.remove_graph(g)
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> GraphDelta:
-        content = _nt_bytes(set(triples))
+        return self.replace_graph_ntriples(graph, _nt_bytes(set(triples)))
+
+    def replace_graph_ntriples(self, graph: str, content: bytes) -> GraphDelta:
         journal = self._write_journal(graph, content)
         try:
             delta = self._apply(graph, content)
@@ -267,27 +282,23 @@ class OxigraphStore(Store):
             return GraphDelta(added=len(to_add), removed=len(to_remove))
         if not self._store.contains_named_graph(g):
             self._store.add_graph(g)
-        self._last[graph] = (self._count(graph), zlib.compress(content, 1))
+        self._last[graph] = zlib.compress(content, 1)
         return GraphDelta(added=len(to_add), removed=len(to_remove))
 
     def _old(self, graph: str, g: ox.NamedNode) -> bytes:
         """The graph's current content as N-Triples: what the last swap wrote, when no other
-        write touched the graph since and the quad count still agrees, else a dump.
+        write touched the graph since, else a dump. Every write through this object forgets
+        the graphs it may touch, and handing out :attr:`raw` forgets all, so no count of the
+        graph is needed to trust it (counting cost more than the diff it guarded).
 
         Dumping the old graph was the largest single cost of a re-harvest (every changed feed
         and its state graph). The remembered content is the swap's own lines, so a typed
         literal the store canonicalised (``1234.50`` → ``1234.5``) does not show as changed.
         """
         last = self._last.get(graph)
-        if last is not None and last[0] == self._count(graph):
-            return zlib.decompress(last[1])
+        if last is not None:
+            return zlib.decompress(last)
         return self._store.dump(format=_NT, from_graph=g) or b""
-
-    def _count(self, graph: str) -> int:
-        rows = self._store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-        for row in rows:  # type: ignore[union-attr]
-            return int(row[0].value)
-        return 0
 
     def _forget_for(self, sparql: str) -> None:
         """Drop remembered contents an update may change: graphs it names, or all when it

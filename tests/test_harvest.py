@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from importers.fetch import FetchConfig
 from importers.pipeline import harvest
-from importers.record import read_runs, state_graph
+from importers.record import read_runs
+from importers.state import load_state, report_graph, state_graph
 from importers.validate import Validator
 from registry.cli import app
 from registry.config import Sources, sources_from_dict
@@ -134,8 +135,16 @@ def test_invalid_offer_is_quarantined_and_shared_provider_kept(
     saved = read_runs(empty_store, SOURCE + "a")[0]
     assert saved["outcome"] == "Published" and saved["offerRejected"] == [NS_A + "kurs/1"]
     assert saved["offersRejected"] == 1
-    details = saved["reportDetails"]
-    assert any(d["iri"] == NS_A + "kurs/1" and not d["conforms"] for d in details)
+    # the quarantined offer's violations: in the feed state and in the feed's SHACL report
+    rejected = load_state(empty_store, "a").offers[NS_A + "kurs/1"]
+    assert not rejected.conforms and rejected.violations
+    assert saved["reportGraph"] == report_graph("a")
+    assert empty_store.query(
+        f"""ASK {{ GRAPH <{report_graph("a")}> {{ ?r <http://www.w3.org/ns/shacl#result> ?x .
+             ?x <http://www.w3.org/ns/shacl#focusNode> <{NS_A}kurs/1> ;
+                <http://www.w3.org/ns/shacl#resultSeverity>
+                <http://www.w3.org/ns/shacl#Violation> }} }}"""
+    )
 
 
 def test_registry_graph_holds_dcat_and_prov(
@@ -183,10 +192,10 @@ def test_retention_prunes_old_run_details(
         )
     runs = read_runs(empty_store, SOURCE + "a", limit=3)
     assert [bool(r.get("detailsPruned")) for r in runs] == [False, True, True]
-    assert "reportGraph" in runs[0] and "reportGraph" not in runs[2]
+    assert "reportGraph" in runs[0] and "reportGraph" not in runs[1]
     assert runs[2]["supplyByTopic"]  # summary counts are kept
-    reports = [g for g in empty_store.named_graphs() if g.endswith("/report")]
-    assert len(reports) == 1
+    reports = [g for g in empty_store.named_graphs() if "/report" in g]
+    assert reports == [report_graph("a")]
 
 
 @pytest.mark.parametrize("concurrency", [1, 3])

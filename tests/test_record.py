@@ -1,24 +1,26 @@
-"""Run records and feed state: written as RDF, read back the same."""
+"""Run records, feed state and feed report: written as RDF, read back the same."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyoxigraph as ox
+import rdflib
 
-from importers.record import (
+from importers.record import RunRecord, apply_retention, read_runs, supply_counts, write_run
+from importers.state import (
     FeedState,
-    RunRecord,
     load_state,
     problem_from_dict,
     problem_to_dict,
-    read_runs,
+    report_graph,
+    save_report,
     save_state,
-    supply_counts,
-    write_run,
+    state_graph,
 )
-from importers.validate import OfferReport, Problem
-from registry.namespaces import REGISTRY_GRAPH, SCHEMA
+from importers.validate import OfferReport, Problem, ValidationResult, Validator
+from registry.namespaces import REGISTRY_GRAPH, SCHEMA, SH
 from registry.store import OxigraphStore
 
 FEED = "https://w3id.org/bildungsnetz/source/a"
@@ -88,7 +90,7 @@ def test_run_record_round_trip() -> None:
         offers_published=1,
         by_kreis={"https://k.example/1": 1},
     )
-    write_run(store, record, report=[], details=[{"iri": "https://a.example/k"}])
+    write_run(store, record, details=[{"iri": "https://a.example/k"}])
     run = read_runs(store, FEED)[0]
     assert run["outcome"] == "Published" and run["httpStatus"] == 200 and run["etag"] == '"e"'
     assert run["offerAdded"] == ["https://a.example/k"] and run["offersPublished"] == 1
@@ -114,4 +116,119 @@ def test_supply_counts_count_each_offer_once() -> None:
         ox.Triple(n("r2"), s("location"), n("p")),
         ox.Triple(n("p"), s("containedInPlace"), n("kreis")),
     ]
-    assert supply_counts(data) == ({"https://a.example/kreis": 1}, {"https://a.example/topic": 1})
+    report = Validator().validate(data).offers["https://a.example/k"]
+    # two runs at one place: the offer counts once for its Kreis
+    assert report.kreise == ("https://a.example/kreis",)
+    assert report.topics == ("https://a.example/topic",)
+    other = OfferReport("https://a.example/j", None, "h", kreise=("https://a.example/kreis",))
+    counts = supply_counts([report, other])
+    assert counts == ({"https://a.example/kreis": 2}, {"https://a.example/topic": 1})
+    # the facts survive the feed state, so unchanged offers keep counting after a restart
+    store = OxigraphStore(None)
+    save_state(store, "a", FeedState(offers={report.iri: report}))
+    back = load_state(store, "a").offers[report.iri]
+    assert (back.kreise, back.topics) == (report.kreise, report.topics)
+
+
+def test_state_writes_only_what_changed(tmp_path: Path) -> None:
+    """Entries are named after their offer: changing one offer rewrites its lines only."""
+    store = OxigraphStore(tmp_path / "s")
+    offers = {
+        f"https://a.example/k{n}": OfferReport(f"https://a.example/k{n}", f"Kurs {n}", f"h{n}")
+        for n in range(50)
+    }
+    first = save_state(store, "a", FeedState(offers=dict(offers), published=frozenset(offers)))
+    assert first.added > 150
+    offers["https://a.example/k7"] = OfferReport("https://a.example/k7", "Kurs 7", "changed")
+    delta = save_state(store, "a", FeedState(offers=dict(offers), published=frozenset(offers)))
+    # the changed entry's content hash and JSON report: two lines out, two in
+    assert (delta.added, delta.removed) == (2, 2)
+    assert load_state(store, "a").offers["https://a.example/k7"].content_hash == "changed"
+    assert state_graph("a") in store.named_graphs()
+
+
+def test_feed_report_is_a_valid_shacl_report_and_diffs_per_offer() -> None:
+    store = OxigraphStore(None)
+    warn = problem()
+    warn.severity = "Warning"
+    reports = {
+        "https://a.example/k": OfferReport("https://a.example/k", "Kurs", "h", [problem()]),
+        "https://a.example/j": OfferReport("https://a.example/j", "Kurs", "h2", [warn]),
+    }
+    graph = save_report(store, "a", ValidationResult(offers=dict(reports)))
+    assert graph == report_graph("a")
+    data = store.dump(ox.RdfFormat.N_TRIPLES, graph=graph).decode()
+    g = rdflib.Graph().parse(data=data, format="nt")
+    answer = g.query(
+        "ASK { ?r a sh:ValidationReport ; sh:conforms false ; sh:result ?x . "
+        "?x sh:resultSeverity sh:Violation ; sh:focusNode <https://a.example/k> ; "
+        "sh:resultMessage 'One name'@en, 'Ein Name'@de ; sh:value 'x'@de }",
+        initNs={"sh": rdflib.Namespace("http://www.w3.org/ns/shacl#")},
+    )
+    assert answer.askAnswer
+    assert len(list(g.subjects(rdflib.RDF.type, rdflib.URIRef(SH + "ValidationResult")))) == 2
+    assert not any(isinstance(n, rdflib.BNode) for t in g for n in t)
+    # one offer gone: only its result lines leave the graph
+    del reports["https://a.example/j"]
+    before = len(g)
+    save_report(store, "a", ValidationResult(offers=dict(reports)))
+    after = list(store.triples(graph))
+    assert before - len(after) >= 6
+    assert all("/j" not in str(t) for t in after)
+
+
+def test_report_of_a_clean_feed_conforms() -> None:
+    store = OxigraphStore(None)
+    graph = save_report(store, "a", ValidationResult(offers={}))
+    data = store.dump(ox.RdfFormat.N_TRIPLES, graph=graph).decode()
+    g = rdflib.Graph().parse(data=data, format="nt")
+    assert (None, rdflib.URIRef(SH + "conforms"), rdflib.Literal(True)) in g
+    assert not list(g.objects(None, rdflib.URIRef(SH + "result")))
+
+
+def _run(n: int, when: datetime, outcome: str = "Published") -> RunRecord:
+    return RunRecord(
+        run_id=f"a-{n}",
+        feed_id="a",
+        feed_iri=FEED,
+        partner_id="a",
+        started=when,
+        ended=when,
+        outcome=outcome,
+        by_kreis={"https://k.example/1": n},
+        added=[f"https://a.example/k{n}"],
+    )
+
+
+def test_retention_bounds_the_runs_kept() -> None:
+    store = OxigraphStore(None)
+    now = datetime(2026, 11, 21, tzinfo=UTC)
+    runs = [
+        _run(0, now - timedelta(days=900)),
+        _run(1, now - timedelta(days=800), "Published"),
+        _run(2, now - timedelta(days=760), "NotModified"),
+        _run(3, now - timedelta(days=10), "FetchFailed"),
+        _run(4, now - timedelta(days=1), "NotModified"),
+    ]
+    for record in runs:
+        write_run(store, record)
+    changed = apply_retention(store, FEED, keep=2, keep_days=365, now=now)
+    left = {r["identifier"]: r for r in read_runs(store, FEED, limit=10)}
+    # runs 0 and 2 are gone; run 1 stays as the newest published run, pruned to its summary
+    assert sorted(left) == ["a-1", "a-3", "a-4"]
+    assert changed == 3 + 2  # three pruned (1, 2, 0 before deletion), two deleted
+    assert left["a-1"].get("detailsPruned") and "offerAdded" not in left["a-1"]
+    assert left["a-1"]["supplyByKreis"] == {"https://k.example/1": 1}
+    assert left["a-4"]["offerAdded"] == ["https://a.example/k4"]
+    # nothing of the deleted runs stays behind, supply counts included
+    leftovers = [t for t in store.triples(REGISTRY_GRAPH) if "/a-0" in str(t) or "/a-2" in str(t)]
+    assert leftovers == []
+
+
+def test_retention_keeps_everything_without_a_day_limit() -> None:
+    store = OxigraphStore(None)
+    now = datetime(2026, 11, 21, tzinfo=UTC)
+    for n in range(3):
+        write_run(store, _run(n, now - timedelta(days=3000 - n)))
+    apply_retention(store, FEED, keep=1, keep_days=0, now=now)
+    assert len(read_runs(store, FEED, limit=10)) == 3

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from importers.pipeline import harvest as run_harvest
 from importers.record import RunRecord, read_runs
+from importers.state import load_state, offer_details
 
 from ..config import load_sources
 from ..errors import ConfigError, InvalidParameter
@@ -217,7 +218,11 @@ def report(
         runs = []
         for feed in chosen.feeds:
             found = read_runs(target, feed.iri, limit=1)
-            runs.append((feed.id, found[0] if found else None))
+            run = found[0] if found else None
+            if run is not None and "reportDetails" not in run:
+                # the problems of what is published: the feed state's per-offer reports
+                run["reportDetails"] = offer_details(load_state(target, feed.id).offers)
+            runs.append((feed.id, run))
     if format == "json":
         payload = {
             "partner": chosen.id,
