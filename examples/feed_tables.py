@@ -36,7 +36,8 @@ KREISE: dict[str, str] = {
     "05774": "Paderborn",
 }
 
-#: ESCO skills used by the templates: UUID → English preferred label (for reviewers)
+#: ESCO skills used by the templates: UUID → English preferred label (ESCO v1.2); build.py
+#: writes them to ``ontology/esco/skills.ttl`` so that the cookbook can show labels
 SKILLS: dict[str, str] = {
     "6468e5fb-f3be-4025-87be-4b6556755c61": "programmable logic controller",
     "f4a6e9f7-5cff-46c0-894c-59c20bb78694": "automation technology",
@@ -615,7 +616,7 @@ class PartnerSpec:
     name: str
     type: str  # provider type as the sources file names it
     code_prefix: str
-    sites: tuple[str, ...]
+    sites: tuple[str, ...]  # the first is the seat: the provider's schema:location
     feeds: tuple[FeedSpec, ...]
     price_factor: float = 1.0
     license: str = "CC-BY-4.0"

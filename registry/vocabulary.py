@@ -1,8 +1,10 @@
 """Loading the vocabulary: ontology, SKOS code lists and region data, and labels from it.
 
 The vocabulary graph (``graph/vocabulary`` in the store) is the union of
-``ontology/bildungsnetz.ttl``, every ``ontology/codelists/*.ttl`` and the region files the sources
-file names (default ``ontology/regions/owl.ttl``). Reports, API facets and pages need a
+``ontology/bildungsnetz.ttl``, every ``ontology/codelists/*.ttl``, the ESCO labels in
+``ontology/esco/*.ttl`` (feeds cannot label ESCO IRIs: the ownership stage drops triples about
+subjects outside a partner's namespace) and the region files the sources file names (default
+``ontology/regions/owl.ttl``). Reports, API facets and pages need a
 human-readable name for every concept, term and Kreis in German or English; :class:`Labels`
 answers that with a fixed fallback order so that no caller writes its own.
 """
@@ -47,14 +49,19 @@ def _resolve(path: Path) -> Path:
 
 
 def vocabulary_files(region_files: Sequence[Path] | None = None) -> list[Path]:
-    """Ontology, all code lists (sorted by name) and the region files, in load order.
+    """Ontology, all code lists and ESCO label files (sorted by name) and the region files,
+    in load order.
 
     ``region_files`` defaults to :func:`default_region_files`; relative paths are read against
     ``ontology/`` when they do not exist relative to the working directory.
     """
     base = ontology_dir()
     regions = default_region_files() if region_files is None else list(region_files)
-    files = [base / "bildungsnetz.ttl", *sorted((base / "codelists").glob("*.ttl"))]
+    files = [
+        base / "bildungsnetz.ttl",
+        *sorted((base / "codelists").glob("*.ttl")),
+        *sorted((base / "esco").glob("*.ttl")),
+    ]
     return [_resolve(Path(p)) for p in [*files, *regions]]
 
 
@@ -96,8 +103,9 @@ def load_vocabulary_graph(region_files: Sequence[Path] | None = None) -> rdflib.
     """The vocabulary as an rdflib Graph (for pySHACL, which needs the code lists)."""
     graph = rdflib.Graph()
     for triple in vocabulary_triples(region_files):
-        graph.add((_to_rdflib(triple.subject), _to_rdflib(triple.predicate),
-                   _to_rdflib(triple.object)))
+        graph.add(
+            (_to_rdflib(triple.subject), _to_rdflib(triple.predicate), _to_rdflib(triple.object))
+        )
     return graph
 
 

@@ -9,6 +9,7 @@ feed in between.
 from __future__ import annotations
 
 import shutil
+import statistics
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from registry.errors import InputError
 from registry.namespaces import BN, CODE, REGION, SCHEMA, SKOS
 from registry.resources import examples_dir
 from registry.store import OxigraphStore
-from registry.vocabulary import vocabulary_triples
+from registry.vocabulary import vocabulary_files, vocabulary_triples
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 COOKBOOK = {q.id.split("-", 1)[0]: q for q in load_cookbook()}
@@ -70,8 +71,11 @@ class Graph:
         raise AssertionError(f"no German label for {s}")
 
     def courses(self) -> list[str]:
-        return [s for s, ps in self.index.items() if any(o == ox.NamedNode(SCHEMA + "Course")
-                                                         for o in ps.get(TYPE, []))]
+        return [
+            s
+            for s, ps in self.index.items()
+            if any(o == ox.NamedNode(SCHEMA + "Course") for o in ps.get(TYPE, []))
+        ]
 
     def runs(self, course: str) -> list[str]:
         return self.iris(course, SCHEMA + "hasCourseInstance")
@@ -128,7 +132,10 @@ def harvested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harvested]:
         kept, removed = _drop_courses(feed, keep=2)
         feed.write_bytes(kept)
         second = harvest(
-            sources, store, fetch_config=config, validator=validator,
+            sources,
+            store,
+            fetch_config=config,
+            validator=validator,
             feed_ids=["pflegeakademie-dalke"],
         )
     store.publish()
@@ -207,8 +214,11 @@ def test_q1_offers_starting_in_the_next_six_months(store: OxigraphStore, example
 
 def test_q2_kreise_without_in_person_topic_nearby(store: OxigraphStore, examples: Graph) -> None:
     topic = REGION + "owl/topic/pflege"
-    kreise = [s for s in examples.index if s.startswith(KREIS) and "#" not in s
-              and examples.objs(s, BN + "rural")]
+    kreise = [
+        s
+        for s in examples.index
+        if s.startswith(KREIS) and "#" not in s and examples.objs(s, BN + "rural")
+    ]
     import math
 
     def km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -220,13 +230,17 @@ def test_q2_kreise_without_in_person_topic_nearby(store: OxigraphStore, examples
 
     def geo(node: str) -> tuple[float, float]:
         g = examples.iris(node, SCHEMA + "geo")[0]
-        return (float(examples.one(g, SCHEMA + "latitude") or 0),
-                float(examples.one(g, SCHEMA + "longitude") or 0))
+        return (
+            float(examples.one(g, SCHEMA + "latitude") or 0),
+            float(examples.one(g, SCHEMA + "longitude") or 0),
+        )
 
     places = [
         geo(p)
-        for c in examples.courses() if topic in examples.iris(c, SCHEMA + "about")
-        for r in examples.runs(c) if examples.mode(r) in ("Onsite", "Blended")
+        for c in examples.courses()
+        if topic in examples.iris(c, SCHEMA + "about")
+        for r in examples.runs(c)
+        if examples.mode(r) in ("Onsite", "Blended")
         for p in examples.iris(r, SCHEMA + "location")
     ]
     assert places
@@ -263,8 +277,14 @@ def test_q3_bildungsgutschein_share(store: OxigraphStore, examples: Graph) -> No
 def test_q4_gaps_against_occupations_in_demand(store: OxigraphStore, examples: Graph) -> None:
     kldb = CODE + "kldb2010/"
     demanded = ["26123", "43413", "82102", "52122", "29302", "81313"]
-    codes = {c: [i.removeprefix(kldb) for i in examples.iris(c, SCHEMA + "occupationalCategory")
-                 if i.startswith(kldb)] for c in examples.courses()}
+    codes = {
+        c: [
+            i.removeprefix(kldb)
+            for i in examples.iris(c, SCHEMA + "occupationalCategory")
+            if i.startswith(kldb)
+        ]
+        for c in examples.courses()
+    }
     rows = {r["occupation"]: r for r in run(store, COOKBOOK["04"])}
     assert set(rows) == set(demanded)
     for occ in demanded:
@@ -277,25 +297,63 @@ def test_q4_gaps_against_occupations_in_demand(store: OxigraphStore, examples: G
 
 
 def test_q5_online_vs_in_person_rural(store: OxigraphStore, examples: Graph) -> None:
-    chosen = {k for k in examples.index if k.startswith(KREIS) and (
-        examples.one(k, BN + "rural") == "true" or k == KREIS + "05711")}
-    sites: dict[str, set[str]] = defaultdict(set)
-    for c in examples.courses():
-        for r in examples.runs(c):
-            for p in examples.iris(c, SCHEMA + "provider"):
-                sites[p] |= examples.kreise_of_run(r)
+    chosen = {
+        k
+        for k in examples.index
+        if k.startswith(KREIS) and (examples.one(k, BN + "rural") == "true" or k == KREIS + "05711")
+    }
     expected: dict[tuple[str, str], set[str]] = defaultdict(set)
+    online = 0
     for c in examples.courses():
+        # a run without a place counts in the Kreis of its provider's seat
+        seats = {
+            k for p in examples.iris(c, SCHEMA + "provider") for k in examples.kreise_of_run(p)
+        }
         for r in examples.runs(c):
             mode = examples.mode(r)
-            kreise = examples.kreise_of_run(r) if examples.iris(r, SCHEMA + "location") else {
-                k for p in examples.iris(c, SCHEMA + "provider") for k in sites[p]}
+            kreise = examples.kreise_of_run(r) if examples.iris(r, SCHEMA + "location") else seats
+            online += not examples.iris(r, SCHEMA + "location")
             for k in kreise & chosen:
                 if mode:
                     expected[(examples.label(k), mode)].add(r)
     got = {(r["kreisName"], r["mode"]): int(r["runs"]) for r in run(store, COOKBOOK["05"])}
     assert got == {k: len(v) for k, v in expected.items()}
-    assert any(mode == "Online" for _, mode in got)
+    assert online and any(mode == "Online" for _, mode in got)
+    assert {k for _, k in got} >= {"Onsite", "Online"}
+
+
+SEAT_FEED = f"""
+@prefix schema: <https://schema.org/> .
+@prefix ex: <https://seat.example/> .
+ex:org a schema:Organization ; schema:location ex:seat .
+ex:seat a schema:Place ; schema:containedInPlace <{KREIS}05766> .
+ex:site a schema:Place ; schema:containedInPlace <{KREIS}05762> .
+ex:course a schema:Course ; schema:provider ex:org ;
+    schema:hasCourseInstance ex:onsite, ex:online .
+ex:onsite schema:courseMode <{CODE}unterrichtsform/101> ; schema:location ex:site .
+ex:online schema:courseMode <{CODE}unterrichtsform/201> .
+"""
+
+
+def test_q5_counts_an_online_run_at_the_providers_seat_only() -> None:
+    """The seat decides, not the Kreise where the provider also holds in-person runs."""
+    s = OxigraphStore(None)
+    try:
+        s.replace_graph("urn:x-test:vocabulary", vocabulary_triples())
+        s.replace_graph(
+            "urn:x-test:feed", [q.triple for q in ox.parse(SEAT_FEED.encode(), ox.RdfFormat.TURTLE)]
+        )
+        got = {(r["kreisName"], r["mode"]): int(r["runs"]) for r in run(s, COOKBOOK["05"])}
+    finally:
+        s.close()
+    assert got == {("Kreis Lippe", "Online"): 1, ("Kreis Höxter", "Onsite"): 1}
+
+
+def test_every_example_provider_has_a_seat_in_a_kreis(examples: Graph) -> None:
+    providers = {p for c in examples.courses() for p in examples.iris(c, SCHEMA + "provider")}
+    assert len(providers) == 9
+    for p in providers:
+        assert len(examples.kreise_of_run(p)) == 1, p
 
 
 def test_q7_duplicates(store: OxigraphStore, examples: Graph) -> None:
@@ -314,13 +372,14 @@ def test_q8_price_distribution(store: OxigraphStore, examples: Graph) -> None:
     prices: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
     for c in examples.courses():
         levels = examples.iris(c, SCHEMA + "educationalLevel")
-        course_prices = [examples.one(o, SCHEMA + "price") for o in
-                         examples.iris(c, SCHEMA + "offers")]
+        course_prices = [
+            examples.one(o, SCHEMA + "price") for o in examples.iris(c, SCHEMA + "offers")
+        ]
         for r in examples.runs(c):
             own = [examples.one(o, SCHEMA + "price") for o in examples.iris(r, SCHEMA + "offers")]
             mode = examples.mode(r)
             for level in levels:
-                for price in (own or course_prices):
+                for price in own or course_prices:
                     if price is not None and mode:
                         prices[(int(level.rsplit("/", 1)[1]), mode)].append(Decimal(price))
     rows = run(store, COOKBOOK["08"])
@@ -330,19 +389,100 @@ def test_q8_price_distribution(store: OxigraphStore, examples: Graph) -> None:
         assert int(got[key]["runs"]) == len(values)
         assert Decimal(got[key]["minPrice"]) == min(values)
         assert Decimal(got[key]["maxPrice"]) == max(values)
-        assert float(got[key]["meanPrice"]) == pytest.approx(float(sum(values)) / len(values),
-                                                             abs=0.01)
+        assert float(got[key]["meanPrice"]) == pytest.approx(
+            float(sum(values)) / len(values), abs=0.01
+        )
+        assert Decimal(got[key]["medianPrice"]) == statistics.median(values), key
+    counts = {len(v) for v in prices.values()}
+    assert any(n % 2 for n in counts) and any(n % 2 == 0 for n in counts)
+    # even counts whose two middle prices differ: the mean of both, not one of them
+    assert any(statistics.median(v) not in v for v in prices.values())
+
+
+def _skill_labels(path: Path) -> dict[str, dict[str, str]]:
+    """skill IRI → language → skos:prefLabel, read from one Turtle file."""
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+        t = quad.triple
+        if t.predicate.value == SKOS + "prefLabel" and isinstance(t.object, ox.Literal):
+            out[t.subject.value][t.object.language or ""] = t.object.value
+    return out
+
+
+ESCO_LABELS = Path(__file__).parents[1] / "ontology" / "esco" / "skills.ttl"
 
 
 def test_q9_skills_taught_where(store: OxigraphStore, examples: Graph) -> None:
-    expected: dict[tuple[str, str], set[str]] = defaultdict(set)
+    labels = _skill_labels(ESCO_LABELS)
+    expected: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for c in examples.courses():
         kreise = {k for r in examples.runs(c) for k in examples.kreise_of_run(r)}
         for skill in examples.iris(c, SCHEMA + "teaches"):
             for k in kreise:
-                expected[(skill, examples.label(k))].add(c)
-    got = {(r["skill"], r["kreisName"]): int(r["offers"]) for r in run(store, COOKBOOK["09"])}
-    assert got == {k: len(v) for k, v in expected.items()}
+                expected[(skill, labels[skill]["en"], examples.label(k))].add(c)
+    for lang in ("de", "en"):
+        got = {
+            (r["skill"], r["skillLabel"], r["kreisName"]): int(r["offers"])
+            for r in run(store, COOKBOOK["09"], lang=f'"{lang}"')
+        }
+        assert got == {k: len(v) for k, v in expected.items()}
+
+
+def test_q9_prefers_a_label_in_the_requested_language(examples: Graph) -> None:
+    skill = "http://data.europa.eu/esco/skill/1973c966-f236-40c9-b2d4-5d71a89019be"
+    s = OxigraphStore(None)
+    try:
+        s.replace_graph("urn:x-test:vocabulary", vocabulary_triples())
+        s.replace_graph("urn:x-test:feeds", feed_triples(examples_dir() / "feeds"))
+        s.replace_graph(
+            "urn:x-test:labels",
+            [
+                ox.Triple(
+                    ox.NamedNode(skill),
+                    ox.NamedNode(SKOS + "prefLabel"),
+                    ox.Literal("Testbezeichnung", language="de"),
+                )
+            ],
+        )
+        by_lang = {
+            lang: {
+                r["skillLabel"]
+                for r in run(s, COOKBOOK["09"], lang=f'"{lang}"')
+                if r["skill"] == skill
+            }
+            for lang in ("de", "en", "fr")
+        }
+    finally:
+        s.close()
+    english = _skill_labels(ESCO_LABELS)[skill]["en"]
+    assert by_lang == {"de": {"Testbezeichnung"}, "en": {english}, "fr": {english}}
+
+
+def test_esco_labels_cover_the_taught_skills_and_are_generated(
+    examples: Graph, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    labels = _skill_labels(ESCO_LABELS)
+    taught = {s for c in examples.courses() for s in examples.iris(c, SCHEMA + "teaches")}
+    assert taught and taught <= set(labels)
+    assert all(set(by_lang) == {"en"} for by_lang in labels.values())
+    assert ESCO_LABELS in vocabulary_files()
+    out = tmp_path / "skills.ttl"
+    subprocess.run(
+        [
+            sys.executable,
+            str(examples_dir() / "build.py"),
+            "--out",
+            str(tmp_path / "feeds"),
+            "--esco",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    assert out.read_bytes() == ESCO_LABELS.read_bytes()
 
 
 # -- questions 6 and 10 from harvest provenance --------------------------------------------------
@@ -352,8 +492,10 @@ def test_q6_stale_feeds(harvested: Harvested) -> None:
     assert set(rows) == feeds
     assert not any(r["stale"] == "true" for r in rows.values())
     later = (datetime.now().astimezone() + timedelta(days=10)).isoformat()
-    rows = {r["feedId"]: r for r in run(
-        harvested.store, COOKBOOK["06"], now=f'"{later}"^^xsd:dateTime', days="7")}
+    rows = {
+        r["feedId"]: r
+        for r in run(harvested.store, COOKBOOK["06"], now=f'"{later}"^^xsd:dateTime', days="7")
+    }
     assert all(r["stale"] == "true" for r in rows.values())
     last = {r.feed_id: r for r in harvested.first}
     last.update({r.feed_id: r for r in harvested.second})
@@ -362,9 +504,7 @@ def test_q6_stale_feeds(harvested: Harvested) -> None:
         assert int(rows[feed]["rejected"]) == record.offers_rejected
 
 
-def test_q10_supply_change_between_two_harvests(
-    harvested: Harvested, examples: Graph
-) -> None:
+def test_q10_supply_change_between_two_harvests(harvested: Harvested, examples: Graph) -> None:
     removed = set(harvested.removed)
     assert removed
     change: dict[str, int] = defaultdict(int)
@@ -381,8 +521,11 @@ def test_q10_supply_change_between_two_harvests(
             before[t] += 1
     between = harvested.between.isoformat()
     later = (datetime.now().astimezone() + timedelta(minutes=1)).isoformat()
-    rows = run(harvested.store, COOKBOOK["10"],
-               **{"from": f'"{between}"^^xsd:dateTime', "to": f'"{later}"^^xsd:dateTime'})
+    rows = run(
+        harvested.store,
+        COOKBOOK["10"],
+        **{"from": f'"{between}"^^xsd:dateTime', "to": f'"{later}"^^xsd:dateTime'},
+    )
     got = {r["area"]: (int(r["before"]), int(r["after"]), int(r["change"])) for r in rows}
     assert {a: b for a, (b, _, _) in got.items() if b} == dict(before)
     assert {a: d for a, (_, _, d) in got.items() if d} == {a: d for a, d in change.items() if d}
@@ -393,14 +536,15 @@ def test_licence_query_of_the_research_guide(harvested: Harvested) -> None:
     import tomllib
 
     guide = (Path(__file__).parents[1] / "docs" / "research.md").read_text(encoding="utf-8")
-    section = guide[guide.index("## Licences"):]
+    section = guide[guide.index("## Licences") :]
     query = re.search(r"```sparql\n(.*?)```", section, re.DOTALL)
     assert query
     sources = tomllib.loads((examples_dir() / "sources.toml").read_text(encoding="utf-8"))
     expected = {
         "https://w3id.org/bildungsnetz/source/" + f["id"]: "http://spdx.org/licenses/"
         + (f.get("license") or p["license"])
-        for p in sources["partner"] for f in p["feed"]
+        for p in sources["partner"]
+        for f in p["feed"]
     }
     result = harvested.store.query(query.group(1))
     assert isinstance(result, ox.QuerySolutions)
