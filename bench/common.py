@@ -24,6 +24,7 @@ from pathlib import Path
 import psutil
 
 __all__ = [
+    "CpuTime",
     "FeedServer",
     "Figure",
     "PeakRss",
@@ -150,6 +151,37 @@ class PeakRss:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, self._sample())
+
+
+class CpuTime:
+    """CPU seconds (user + system) this process and its live child processes spent inside the
+    block: on a shared machine, a figure that other load does not inflate the way it inflates
+    wall-clock time. Children that end inside the block are missed (the harvest's worker
+    processes live on between harvests, so they are counted)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._start: dict[int, float] = {}
+
+    @staticmethod
+    def _sample() -> dict[int, float]:
+        me = psutil.Process()
+        found: dict[int, float] = {}
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            found[proc.pid] = times.user + times.system
+        return found
+
+    def __enter__(self) -> CpuTime:
+        self._start = self._sample()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = self._sample()
+        self.seconds = sum(t - self._start.get(pid, 0.0) for pid, t in end.items())
 
 
 @dataclass

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from registry.namespaces import RDF, SCHEMA
 from registry.store import GraphDelta, Store
 
-__all__ = ["LoadResult", "collapse_guard_trips", "load_graph", "quarantine"]
+__all__ = ["LoadResult", "collapse_guard_trips", "load_graph", "publish_ntriples", "quarantine"]
 
 _TYPE = ox.NamedNode(RDF + "type")
 _COURSE = ox.NamedNode(SCHEMA + "Course")
@@ -87,8 +87,13 @@ class LoadResult:
     triples: int
 
 
-def load_graph(store: Store, graph: str, triples: Iterable[ox.Triple]) -> LoadResult:
-    """Replace ``graph`` with ``triples`` in one swap (the caller publishes)."""
-    data = list(triples)
-    delta = store.replace_graph(graph, data)
-    return LoadResult(graph=graph, delta=delta, triples=len(set(data)))
+def publish_ntriples(triples: Iterable[ox.Triple]) -> bytes:
+    """The distinct ``triples`` as N-Triples, the form :func:`load_graph` swaps in: made by
+    the worker that validated the feed, so the writer neither builds nor serialises terms."""
+    return ox.serialize(list(set(triples)), format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def load_graph(store: Store, graph: str, content: bytes) -> LoadResult:
+    """Replace ``graph`` with the N-Triples ``content`` in one swap (the caller publishes)."""
+    delta = store.replace_graph_ntriples(graph, content)
+    return LoadResult(graph=graph, delta=delta, triples=content.count(b"\n"))

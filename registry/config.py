@@ -42,6 +42,9 @@ class HarvestSettings:
     max_redirects: int = 5
     retries: int = 2
     concurrency: int = 4
+    #: processes that fetch, parse and validate feeds beside the writer (validation is CPU
+    #: work in Python and Oxigraph; threads share one core); 0 = threads of this process
+    processes: int = 2
     user_agent: str = "Bildungsnetz-Harvester/0.1 (+https://w3id.org/bildungsnetz/)"
     #: a feed that parses with zero valid offers where the last good run had this many or more
     #: keeps its last good graph and is flagged
