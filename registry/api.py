@@ -26,6 +26,7 @@ from .geo import gazetteer_for
 from .offer_index import OfferFilters
 from .rdf_formats import parse_accept
 from .search_facets import FacetLabels
+from .search_models import OfferList
 
 __all__ = [
     "CACHE_CONTROL",
@@ -59,23 +60,36 @@ _ERROR = {
         }
     },
 }
+_RUN_EXAMPLE = {
+    "run": "https://technikakademie-lippe.example/termin/cnc-1-2025-03",
+    "start_date": "2025-03-03",
+    "end_date": "2025-03-28",
+    "flexible_start": False,
+    "mode": {"code": "101", "rollup": "praesenz"},
+    "kreis": {"ags": "05766", "label": "Lippe"},
+    "place": {"name": "Werkhalle", "postal_code": "32657", "locality": "Lemgo"},
+    "price": 1290.0,
+    "currency": "EUR",
+    "language": "de",
+    "funding": ["2"],
+    "registration_deadline": "2025-02-17",
+    "distance_km": 8.4,
+}
 _OFFER_EXAMPLE = {
     "id": "aHR0cHM6Ly90ZWNobmlrYWthZGVtaWUtbGlwcGUuZXhhbXBsZS9hbmdlYm90L2NuYy0x",
     "iri": "https://technikakademie-lippe.example/angebot/cnc-1",
-    "run": "https://technikakademie-lippe.example/termin/cnc-1-2025-03",
     "title": "CNC-Fräsen Grundkurs",
     "provider": {"partner": "technikakademie-lippe", "name": "Technikakademie Lippe"},
-    "start_date": "2025-03-03",
-    "mode": {"code": "101", "rollup": "praesenz"},
-    "kreis": {"ags": "05766", "label": "Lippe"},
-    "funding": ["2"],
+    "eqf": "4",
+    "next_start_date": "2025-03-03",
     "price": 1290.0,
     "currency": "EUR",
-    "eqf": "4",
-    "registration_deadline": "2025-02-17",
+    "funding": ["2"],
     "score": 12.5,
     "distance_km": 8.4,
     "stale": False,
+    "run_count": 1,
+    "runs": [_RUN_EXAMPLE],
 }
 _FACETS_EXAMPLE = {
     "kreis": [
@@ -174,18 +188,17 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def offer_summary_jsonld(summary: dict[str, Any]) -> dict[str, Any]:
-    """A schema.org ``Course`` node (no context) for one index summary."""
-    run: dict[str, Any] = {"@id": summary["run"], "@type": "CourseInstance"}
-    if summary.get("start_date"):
-        run["startDate"] = summary["start_date"]
-    if summary.get("end_date"):
-        run["endDate"] = summary["end_date"]
-    mode = summary.get("mode") or {}
+def _run_jsonld(run: dict[str, Any]) -> dict[str, Any]:
+    node: dict[str, Any] = {"@id": run["run"], "@type": "CourseInstance"}
+    if run.get("start_date"):
+        node["startDate"] = run["start_date"]
+    if run.get("end_date"):
+        node["endDate"] = run["end_date"]
+    mode = run.get("mode") or {}
     if mode.get("iri"):
-        run["courseMode"] = {"@id": mode["iri"]}
-    kreis = summary.get("kreis") or {}
-    place = summary.get("place") or {}
+        node["courseMode"] = {"@id": mode["iri"]}
+    kreis = run.get("kreis") or {}
+    place = run.get("place") or {}
     if place or kreis:
         loc: dict[str, Any] = {"@type": "Place"}
         if place.get("name"):
@@ -198,32 +211,38 @@ def offer_summary_jsonld(summary: dict[str, Any]) -> dict[str, Any]:
             }
         if kreis.get("iri"):
             loc["containedInPlace"] = {"@id": kreis["iri"]}
-        run["location"] = loc
+        node["location"] = loc
+    if run.get("price") is not None:
+        node["offers"] = {
+            "@type": "Offer",
+            "price": run["price"],
+            "priceCurrency": run.get("currency") or "EUR",
+        }
+    if run.get("language"):
+        node["inLanguage"] = run["language"]
+    return node
+
+
+def offer_summary_jsonld(item: dict[str, Any]) -> dict[str, Any]:
+    """A schema.org ``Course`` node (no context) for one ``GET /offers`` item, its matching
+    runs as ``hasCourseInstance``."""
     node: dict[str, Any] = {
-        "@id": summary["iri"],
+        "@id": item["iri"],
         "@type": "Course",
-        "name": summary.get("title"),
-        "hasCourseInstance": run,
+        "name": item.get("title"),
+        "hasCourseInstance": [_run_jsonld(r) for r in item.get("runs", [])],
     }
-    provider = summary.get("provider") or {}
+    provider = item.get("provider") or {}
     if provider.get("iri"):
         node["provider"] = {
             "@id": provider["iri"],
             "@type": "Organization",
             "name": provider.get("name"),
         }
-    if summary.get("url"):
-        node["url"] = {"@id": summary["url"]}
-    if summary.get("price") is not None:
-        node["offers"] = {
-            "@type": "Offer",
-            "price": summary["price"],
-            "priceCurrency": summary.get("currency") or "EUR",
-        }
-    if summary.get("language"):
-        node["inLanguage"] = summary["language"]
-    if summary.get("topics"):
-        node["about"] = [{"@id": t} for t in summary["topics"]]
+    if item.get("url"):
+        node["url"] = {"@id": item["url"]}
+    if item.get("topics"):
+        node["about"] = [{"@id": t} for t in item["topics"]]
     return node
 
 
@@ -235,24 +254,29 @@ def api_router(catalogue: Catalogue, settings: ServerSettings) -> APIRouter:
 
     @router.get(
         "/offers",
-        summary="List offers (course runs) with filters and cursor paging",
+        summary="List offers with filters and cursor paging",
         description=(
-            "One item per course run. With `q`: ranked full text (German stemming, ß/ss and "
-            "ä/ae folding, compound words) over title, description, skills, provider, place "
-            "and the German and English labels of topics, funding, mode and EQF level, best "
-            "first (`score`); without `q`: by start date (runs without a date last), then "
-            "offer IRI and run IRI. Runs that have ended are hidden unless `include_past=true`; "
-            "an item whose offer has no current run carries `stale: true`. `near` (place, "
-            "postal code of the region or `lat,lon`) with `radius_km` keeps runs within that "
-            "distance and adds `distance_km` (null without `near`). Every item also carries "
-            "`registration_deadline` (ISO date or null) and `eqf` (EQF level or null). The "
-            "answer has `items`, `next` (cursor), `next_url`, `total` (matching runs) and "
-            "`facets`: per dimension (kreis, mode, funding, topic, provider, language, eqf) a "
-            "list of `{value, iri, label, count}`, most frequent first, counted over the runs "
-            "the filters select, labels in `lang`; `value` is what the filter parameter takes. "
-            "Page with `limit` and `next`; a cursor stays valid while the data does not "
-            "change. JSON by default, JSON-LD (schema.org) with `Accept: application/ld+json`."
+            "One item per offer (schema:Course) that has at least one run matching every "
+            "filter; the item carries the offer's data and its matching runs (`runs`, by start "
+            "date, at most 20; `run_count` says how many). With `q`: ranked full text (German "
+            "stemming, ß/ss and ä/ae folding, compound words) over title, description, skills, "
+            "provider, place and the German and English labels of topics, funding, mode and EQF "
+            "level, best first (`score`: the best of the offer's runs); without `q`: by "
+            "`next_start_date` (the first matching run's start; offers whose matching runs have "
+            "no date last), then offer IRI. Runs that have ended are hidden unless "
+            "`include_past=true`; an offer whose runs have all ended carries `stale: true`. "
+            "`near` (place, postal code of the region or `lat,lon`) with `radius_km` keeps runs "
+            "within that distance; each run has `distance_km` and the item the smallest of them "
+            "(null without `near`). `starting_within`, dates, price, place and mode filters "
+            "apply to runs. The answer has `items`, `next` (cursor), `next_url`, `total` "
+            "(matching offers) and `facets`: per dimension (kreis, mode, funding, topic, "
+            "provider, language, eqf) a list of `{value, iri, label, count}`, most frequent "
+            "first, `count` = distinct offers with a matching run of that value, labels in "
+            "`lang`; `value` is what the filter parameter takes. Page with `limit` and `next`; a "
+            "cursor stays valid while the data does not change. JSON by default, JSON-LD "
+            "(schema.org) with `Accept: application/ld+json`."
         ),
+        response_model=OfferList,
         responses={
             200: {
                 "content": {
@@ -367,8 +391,7 @@ def api_router(catalogue: Catalogue, settings: ServerSettings) -> APIRouter:
             page = catalogue.index.search(
                 filters, limit=limit, cursor=cursor, facets=facets and media == JSON
             )
-            for item in page.items:
-                item["id"] = offer_id(item["iri"])
+            page.items = [{"id": offer_id(i["iri"]), **i} for i in page.items]
             next_url = None
             if page.next_cursor:
                 params = dict(request.query_params)

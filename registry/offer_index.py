@@ -11,9 +11,11 @@ store at any time (``OfferIndex.rebuild_all``).
 The database lives beside the store (``STORE/offers.sqlite``) in WAL mode: one writer (the
 process that owns the store) and any number of concurrent readers that never block it.
 
-Paging is keyset-based: rows are ordered by (start date, offer IRI, run IRI); runs without a
-start date (flexible start) come last. The cursor is the last row's key, base64url-encoded JSON,
-so a page sequence is stable as long as the data does not change.
+A search answers per *offer* (:mod:`registry.search_query`): an offer is a hit when one of its
+runs matches. Paging is keyset-based in date order: offers are ordered by (start date of their
+first matching run, offer IRI); runs without a start date (flexible start) sort last. The cursor
+is the last offer's key, base64url-encoded JSON, so a page sequence is stable as long as the
+data does not change.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ CREATE INDEX IF NOT EXISTS runs_kreis ON runs (kreis, sort_key);
 CREATE INDEX IF NOT EXISTS runs_mode ON runs (mode, sort_key);
 CREATE INDEX IF NOT EXISTS runs_rollup ON runs (mode_rollup, sort_key);
 CREATE INDEX IF NOT EXISTS runs_provider ON runs (provider, sort_key);
-CREATE INDEX IF NOT EXISTS runs_offer ON runs (offer_iri);
+CREATE INDEX IF NOT EXISTS runs_offer ON runs (offer_iri, sort_key, run_iri);
 CREATE TABLE IF NOT EXISTS run_funding (
     code TEXT NOT NULL, run INTEGER NOT NULL, iri TEXT, PRIMARY KEY (code, run)
 ) WITHOUT ROWID;
@@ -109,7 +111,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     + FTS_SCHEMA
 )
 #: bumped when the tables change: an index of another version is dropped and rebuilt
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _TABLES = ("runs", "run_summary", "run_text", "run_funding", "run_topic", "meta", "run_fts")
 
 
@@ -527,9 +529,10 @@ class OfferIndex:
         cursor: str | None = None,
         facets: bool = False,
     ) -> OfferPage:
-        """One page of runs matching ``filters``: by relevance when there is a query text,
-        else in (start date, offer, run) order; with ``facets`` also the facet counts
-        (``extra["facets"]``) and the number of matching runs (``extra["total"]``)."""
+        """One page of offers with a run matching ``filters`` (each item with its matching
+        runs): by relevance when there is a query text, else by (next matching start date,
+        offer); with ``facets`` also the facet counts (``extra["facets"]``) and the number of
+        matching offers (``extra["total"]``), both in distinct offers."""
         return run_search(
             self._conn(),
             filters,

@@ -43,7 +43,7 @@ from .offer_index import ROLLUPS, OfferFilters, OfferPage, Term, rollup_of
 from .search_facets import LANGUAGE_NAMES, FacetLabels
 from .vocabulary import Labels
 
-__all__ = ["PAGE_SIZE", "offer_page", "pages_router", "resource_page", "search_page"]
+__all__ = ["CARD_DATES", "PAGE_SIZE", "offer_page", "pages_router", "resource_page", "search_page"]
 
 _env = Environment(
     loader=PackageLoader("registry", "templates"),
@@ -370,12 +370,29 @@ def _date(value: str | None, lang: str) -> str | None:
     return f"{day}.{month}.{year}" if lang == "de" else value[:10]
 
 
+#: run dates listed on a result card (the offer page lists them all)
+CARD_DATES = 4
+
+
+def _place(run: dict[str, Any], catalogue: Catalogue, lang: str) -> str | None:
+    place = run.get("place") or {}
+    kreis = run.get("kreis") or {}
+    where = [place.get("name"), place.get("locality")]
+    kreis_label = (catalogue.label(kreis["iri"], lang) if kreis.get("iri") else None) or kreis.get(
+        "label"
+    )
+    if kreis_label and kreis_label not in where:
+        where.append(kreis_label)
+    return ", ".join(w for w in where if w) or None
+
+
 def _result(item: dict[str, Any], catalogue: Catalogue, lang: str) -> dict[str, Any]:
-    """One result card: what a reader needs to pick a course run."""
+    """One result card per offer: its next matching run in full (date, place, mode), how many
+    matching runs there are and their dates, the lowest price."""
     t = translator(lang)
-    mode = item.get("mode") or {}
-    place = item.get("place") or {}
-    kreis = item.get("kreis") or {}
+    runs = item.get("runs") or []
+    first = runs[0] if runs else {}
+    mode = first.get("mode") or {}
     mode_label = (catalogue.label(mode["iri"], lang) if mode.get("iri") else None) or mode.get(
         "label"
     )
@@ -386,33 +403,38 @@ def _result(item: dict[str, Any], catalogue: Catalogue, lang: str) -> dict[str, 
         price_text = t("free")
     else:
         price_text = _money(float(price), item.get("currency") or "EUR", lang)
+        if len({r.get("price") for r in runs}) > 1:
+            price_text = t("price_from", price=price_text)
     funding = [
         catalogue.label(f"{SCHEME_FUNDING}/{code}", lang) or code
         for code in item.get("funding", [])
     ]
-    where = [place.get("name"), place.get("locality")]
-    kreis_label = (catalogue.label(kreis["iri"], lang) if kreis.get("iri") else None) or kreis.get(
-        "label"
-    )
-    if kreis_label and kreis_label not in where:
-        where.append(kreis_label)
     distance = item.get("distance_km")
+    count = int(item.get("run_count") or len(runs))
+    dates = [
+        {"iso": r["start_date"], "text": _date(r["start_date"], lang)}
+        for r in runs[1:CARD_DATES]
+        if r.get("start_date")
+    ]
     return {
         "id": offer_id(item["iri"]),
         "title": (item.get("title_en") if lang == "en" else None) or item.get("title") or "",
         "provider": (item.get("provider") or {}).get("name"),
-        "start": item.get("start_date"),
-        "start_text": _date(item.get("start_date"), lang),
-        "end": item.get("end_date"),
-        "end_text": _date(item.get("end_date"), lang),
-        "place": ", ".join(w for w in where if w) or None,
+        "start": first.get("start_date"),
+        "start_text": _date(first.get("start_date"), lang),
+        "end": first.get("end_date"),
+        "end_text": _date(first.get("end_date"), lang),
+        "place": _place(first, catalogue, lang),
+        "run_count": count,
+        "later_dates": dates,
+        "more_dates": max(0, count - 1 - len(dates)),
         "mode": mode_label,
         "rollup": mode.get("rollup"),
         "price": price_text,
         "funding": funding,
         "distance": None if distance is None else f"{float(distance):.0f}",
         "stale": bool(item.get("stale")),
-        "deadline": _date(item.get("registration_deadline"), lang),
+        "deadline": _date(first.get("registration_deadline"), lang),
     }
 
 

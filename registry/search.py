@@ -14,8 +14,9 @@ AND of its terms (each a prefix, so ``schweiss`` finds ``schweisstechnik``); a l
 that is a compound the index does not hold is split against the index vocabulary
 (``schweisstechnik`` → ``schweiss`` + ``technik``); when the AND finds nothing, the OR does.
 
-Facets count the runs the filters select, per dimension (not excluding the dimension's own
-filter), on a temporary table of the matching row ids filled once per request.
+Facets count distinct *offers* (an offer counts once per value when at least one of its runs
+that the filters select has that value), per dimension (not excluding the dimension's own
+filter), on a temporary table of the matching run ids filled once per request.
 """
 
 from __future__ import annotations
@@ -63,21 +64,22 @@ FTS_SCHEMA = (
 MAX_QUERY_CHARS = 200
 #: terms beyond this many are ignored
 MAX_TERMS = 12
-#: facet name → SQL giving (value, count) over the ids in ``temp.hits``
+#: facet name → SQL giving (value, count of distinct offers) over the run ids in ``temp.hits``
 FACETS: dict[str, str] = {
-    "kreis": "SELECT kreis_ags, kreis, count(*) FROM runs WHERE runs.id IN temp.hits "
-    "AND kreis_ags IS NOT NULL GROUP BY kreis_ags, kreis",
-    "mode": "SELECT mode, mode_iri, count(*) FROM runs WHERE runs.id IN temp.hits "
-    "AND mode IS NOT NULL GROUP BY mode, mode_iri",
-    "funding": "SELECT f.code, f.iri, count(*) FROM temp.hits h CROSS JOIN run_funding f "
-    "ON f.run = h.id GROUP BY f.code, f.iri",
-    "topic": "SELECT t.topic, t.topic, count(*) FROM temp.hits h CROSS JOIN run_topic t "
-    "ON t.run = h.id WHERE t.topic NOT LIKE 'slug:%' GROUP BY t.topic",
-    "provider": "SELECT provider, provider_name, count(*) FROM runs "
+    "kreis": "SELECT kreis_ags, kreis, count(DISTINCT offer_iri) FROM runs "
+    "WHERE runs.id IN temp.hits AND kreis_ags IS NOT NULL GROUP BY kreis_ags, kreis",
+    "mode": "SELECT mode, mode_iri, count(DISTINCT offer_iri) FROM runs "
+    "WHERE runs.id IN temp.hits AND mode IS NOT NULL GROUP BY mode, mode_iri",
+    "funding": "SELECT f.code, f.iri, count(DISTINCT r.offer_iri) FROM temp.hits h "
+    "CROSS JOIN run_funding f ON f.run = h.id JOIN runs r ON r.id = h.id GROUP BY f.code, f.iri",
+    "topic": "SELECT t.topic, t.topic, count(DISTINCT r.offer_iri) FROM temp.hits h "
+    "CROSS JOIN run_topic t ON t.run = h.id JOIN runs r ON r.id = h.id "
+    "WHERE t.topic NOT LIKE 'slug:%' GROUP BY t.topic",
+    "provider": "SELECT provider, provider_name, count(DISTINCT offer_iri) FROM runs "
     "WHERE runs.id IN temp.hits AND provider IS NOT NULL GROUP BY provider",
-    "language": "SELECT language, language, count(*) FROM runs "
+    "language": "SELECT language, language, count(DISTINCT offer_iri) FROM runs "
     "WHERE runs.id IN temp.hits AND language IS NOT NULL GROUP BY language",
-    "eqf": "SELECT eqf, eqf, count(*) FROM runs WHERE runs.id IN temp.hits "
+    "eqf": "SELECT eqf, eqf, count(DISTINCT offer_iri) FROM runs WHERE runs.id IN temp.hits "
     "AND eqf IS NOT NULL GROUP BY eqf",
 }
 

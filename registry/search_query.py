@@ -1,10 +1,18 @@
 """One ``GET /offers`` question to the side table: filters, full text, distance, facets, paging.
 
 Why apart from :mod:`registry.offer_index`: that module owns the tables and how they are
-written; this one composes the read: the WHERE clause of the filters (shared by the page and
-the facet counts), BM25 ranking when there is a query text, the distance to ``near``, the
-lifecycle (ended runs hidden unless ``include_past``; ``stale`` offers), and the two cursor
-kinds — keyset (start date, offer, run) in date order, an offset in relevance order.
+written; this one composes the read. The table holds one row per course *run*, but a portal
+shows one result per *offer* (schema:Course): the filters select runs (the WHERE clause, shared
+by the page and the facet counts), and an offer is a hit when at least one of its runs matches.
+The item carries the offer's data and its matching runs; it is placed by its *next matching
+run* (date order) or by its best-scoring run (relevance order, BM25), and carries the smallest
+distance of its matching runs to ``near``. Facets and ``total`` count distinct offers.
+
+Paging: in date order a keyset cursor (start date of the offer's first matching run, offer IRI)
+— the page query keeps, per offer, only its first matching run (``NOT EXISTS`` an earlier
+matching run of the same offer), so it walks the ``(sort_key, offer_iri)`` index and stops
+after one page; in relevance order an offset over the runs grouped by offer. Lifecycle: ended
+runs are hidden unless ``include_past``; an offer whose runs have all ended is ``stale``.
 """
 
 from __future__ import annotations
@@ -21,56 +29,79 @@ from .search import bm25_expression, facet_counts, fill_hits, fts_query
 if TYPE_CHECKING:
     from .offer_index import OfferFilters, OfferPage
 
-__all__ = ["run_search"]
+__all__ = ["MAX_RUNS_PER_ITEM", "RUN_FIELDS", "offer_item", "run_search"]
 
 _RANK_MARK = "@rank"
+#: third element of a date-order cursor (an offer cursor, not one of a run)
+_OFFER_MARK = "@offer"
 #: facet answers kept per index (the next pages of a query, the portal's start page)
 _CACHE_SIZE = 256
-_LAST_DAY = "coalesce(runs.end_date, runs.start_date)"
+#: matching runs listed per item (``run_count`` says how many there are)
+MAX_RUNS_PER_ITEM = 20
+#: fields of a run summary that belong to the run, not to the offer
+RUN_FIELDS = (
+    "run",
+    "start_date",
+    "end_date",
+    "flexible_start",
+    "mode",
+    "kreis",
+    "place",
+    "price",
+    "currency",
+    "language",
+    "funding",
+    "registration_deadline",
+)
+
+
+def _last_day(t: str) -> str:
+    return f"coalesce({t}.end_date, {t}.start_date)"
 
 
 def _where(
-    conn: sqlite3.Connection, f: OfferFilters, match: str | None
+    conn: sqlite3.Connection, f: OfferFilters, match: str | None, t: str = "runs"
 ) -> tuple[list[str], list[Any]]:
+    """The conditions a run (table alias ``t``) must meet, and their arguments."""
     where: list[str] = []
     args: list[Any] = []
     if match is not None:
         where.append("run_fts MATCH ?")
         args.append(match)
     for column, value in (
-        ("runs.kreis_ags", f.kreis),
-        ("runs.kreis", f.kreis_iri),
-        ("runs.mode", f.mode),
-        ("runs.mode_rollup", f.rollup),
-        ("runs.provider", f.provider),
-        ("runs.eqf", f.eqf),
+        ("kreis_ags", f.kreis),
+        ("kreis", f.kreis_iri),
+        ("mode", f.mode),
+        ("mode_rollup", f.rollup),
+        ("provider", f.provider),
+        ("eqf", f.eqf),
     ):
         if value:
-            where.append(f"{column} = ?")
+            where.append(f"{t}.{column} = ?")
             args.append(value)
     if f.funding:
-        where.append("EXISTS (SELECT 1 FROM run_funding WHERE code = ? AND run = runs.id)")
+        where.append(f"EXISTS (SELECT 1 FROM run_funding WHERE code = ? AND run = {t}.id)")
         args.append(f.funding)
     if f.topic or f.topic_slug:
-        where.append("EXISTS (SELECT 1 FROM run_topic WHERE topic = ? AND run = runs.id)")
+        where.append(f"EXISTS (SELECT 1 FROM run_topic WHERE topic = ? AND run = {t}.id)")
         args.append(f.topic or "slug:" + (f.topic_slug or ""))
     if f.start_from:
-        where.append("runs.start_date >= ?")
+        where.append(f"{t}.start_date >= ?")
         args.append(f.start_from.isoformat())
     if f.start_to:
-        where.append("runs.start_date <= ?")
+        where.append(f"{t}.start_date <= ?")
         args.append(f.start_to.isoformat())
     if f.max_price is not None:
-        where.append("runs.price <= ?")
+        where.append(f"{t}.price <= ?")
         args.append(f.max_price)
     if f.language:
-        where.append("(runs.language = ? OR runs.language LIKE ?)")
+        where.append(f"({t}.language = ? OR {t}.language LIKE ?)")
         args.extend([f.language, f.language + "-%"])
     if f.today is not None and not f.include_past:
-        where.append(f"({_LAST_DAY} IS NULL OR {_LAST_DAY} >= ?)")
+        where.append(f"({_last_day(t)} IS NULL OR {_last_day(t)} >= ?)")
         args.append(f.today.isoformat())
     if f.starting_within is not None and f.today is not None:
-        where.append("runs.start_date BETWEEN ? AND ?")
+        where.append(f"{t}.start_date BETWEEN ? AND ?")
         args.extend(
             [f.today.isoformat(), (f.today + timedelta(days=f.starting_within)).isoformat()]
         )
@@ -78,8 +109,8 @@ def _where(
         dlat = f.radius_km / 110.5
         dlon = f.radius_km / (111.3 * max(0.05, math.cos(math.radians(f.near_lat))))
         where.append(
-            "runs.lat BETWEEN ? AND ? AND runs.lon BETWEEN ? AND ? "
-            "AND dist_km(runs.lat, runs.lon, ?, ?) <= ?"
+            f"{t}.lat BETWEEN ? AND ? AND {t}.lon BETWEEN ? AND ? "
+            f"AND dist_km({t}.lat, {t}.lon, ?, ?) <= ?"
         )
         args.extend(
             [
@@ -101,6 +132,123 @@ def _decode_offset(key: tuple[str, str, str], filters_key: str) -> int:
     return int(key[1])
 
 
+def _date_page(
+    conn: sqlite3.Connection, f: OfferFilters, limit: int, cursor: str | None
+) -> tuple[list[str], str | None]:
+    """Offers in (first matching run's start date, offer IRI) order, after ``cursor``."""
+    from .offer_index import decode_cursor, encode_cursor
+
+    where, args = _where(conn, f, None)
+    inner, inner_args = _where(conn, f, None, "r2")
+    earlier = (
+        "NOT EXISTS (SELECT 1 FROM runs AS r2 WHERE r2.offer_iri = runs.offer_iri "
+        "AND (r2.sort_key, r2.run_iri) < (runs.sort_key, runs.run_iri)"
+        + "".join(" AND " + w for w in inner)
+        + ")"
+    )
+    where, args = [*where, earlier], [*args, *inner_args]
+    if cursor:
+        key = decode_cursor(cursor)
+        if key[2] != _OFFER_MARK:
+            raise InvalidParameter("cursor does not belong to this query", parameter="cursor")
+        where.append("(runs.sort_key, runs.offer_iri) > (?, ?)")
+        args.extend(key[:2])
+    sql = (
+        "SELECT runs.sort_key, runs.offer_iri FROM runs WHERE "
+        + " AND ".join(where)
+        + " ORDER BY runs.sort_key, runs.offer_iri LIMIT ?"
+    )
+    rows = conn.execute(sql, [*args, limit + 1]).fetchall()
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit and page:
+        next_cursor = encode_cursor((page[-1][0], page[-1][1], _OFFER_MARK))
+    return [r[1] for r in page], next_cursor
+
+
+def _rank_page(
+    conn: sqlite3.Connection, f: OfferFilters, match: str, limit: int, cursor: str | None
+) -> tuple[list[str], dict[str, float], dict[str, list[int]], str | None]:
+    """Offers by their best BM25 score (then first start date, offer IRI); an offset cursor."""
+    from .offer_index import decode_cursor, encode_cursor
+
+    offset = _decode_offset(decode_cursor(cursor), f.key()) if cursor else 0
+    where, args = _where(conn, f, match)
+    # bm25() cannot stand in an aggregate: score the runs first, then group them by offer
+    sql = (
+        "WITH scored AS MATERIALIZED (SELECT runs.offer_iri AS offer, "
+        f"{bm25_expression()} AS score, runs.sort_key AS sort_key, runs.id AS id "
+        "FROM run_fts JOIN runs ON runs.id = run_fts.rowid WHERE "
+        + " AND ".join(where)
+        + ") SELECT offer, min(score) AS best, min(sort_key) AS first, group_concat(id) "
+        "FROM scored GROUP BY offer ORDER BY best, first, offer LIMIT ? OFFSET ?"
+    )
+    rows = conn.execute(sql, [*args, limit + 1, offset]).fetchall()
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit and page:
+        next_cursor = encode_cursor((_RANK_MARK, str(offset + limit), f.key()))
+    scores = {r[0]: -float(r[1]) for r in page}
+    ids = {r[0]: [int(i) for i in str(r[3]).split(",")] for r in page}
+    return [r[0] for r in page], scores, ids, next_cursor
+
+
+def _matching_runs(
+    conn: sqlite3.Connection,
+    f: OfferFilters,
+    offers: list[str],
+    ids: dict[str, list[int]] | None,
+) -> dict[str, list[tuple[dict[str, Any], float | None]]]:
+    """(run summary, distance) of the matching runs of ``offers``, by start date: the runs
+    named by ``ids`` (relevance order knows them), else those the filters select."""
+    if not offers:
+        return {}
+    distance = "dist_km(runs.lat, runs.lon, ?, ?)" if f.near_lat is not None else "NULL"
+    dist_args: list[Any] = [f.near_lat, f.near_lon] if f.near_lat is not None else []
+    sql = (
+        f"SELECT runs.offer_iri, s.summary, {distance} FROM runs "
+        "JOIN run_summary s ON s.id = runs.id WHERE "
+    )
+    if ids is not None:
+        wanted = [i for o in offers for i in ids.get(o, [])]
+        sql += f"runs.id IN ({','.join('?' * len(wanted))})"
+        args: list[Any] = wanted
+    else:
+        where, args = _where(conn, f, None)
+        where.append(f"runs.offer_iri IN ({','.join('?' * len(offers))})")
+        args = [*args, *offers]
+        sql += " AND ".join(where)
+    sql += " ORDER BY runs.sort_key, runs.run_iri"
+    out: dict[str, list[tuple[dict[str, Any], float | None]]] = {o: [] for o in offers}
+    for offer, summary, dist in conn.execute(sql, [*dist_args, *args]):
+        out[offer].append((json.loads(summary), dist))
+    return out
+
+
+def offer_item(runs: list[tuple[dict[str, Any], float | None]]) -> dict[str, Any]:
+    """One result item from the (summary, distance) of an offer's matching runs, by date."""
+    first = runs[0][0]
+    item = {k: v for k, v in first.items() if k not in RUN_FIELDS}
+    listed = []
+    for summary, dist in runs:
+        run = {k: summary.get(k) for k in RUN_FIELDS}
+        run["distance_km"] = round(dist, 1) if dist is not None else None
+        listed.append(run)
+    priced = [(r["price"], r["currency"]) for r in listed if r["price"] is not None]
+    best = min(priced, key=lambda p: p[0]) if priced else (None, None)
+    distances = [r["distance_km"] for r in listed if r["distance_km"] is not None]
+    item.update(
+        next_start_date=listed[0]["start_date"],
+        price=best[0],
+        currency=best[1],
+        funding=sorted({c for r in listed for c in r["funding"] or []}),
+        distance_km=min(distances) if distances else None,
+        run_count=len(listed),
+        runs=listed[:MAX_RUNS_PER_ITEM],
+    )
+    return item
+
+
 def run_search(
     conn: sqlite3.Connection,
     f: OfferFilters,
@@ -111,9 +259,9 @@ def run_search(
     generation: int,
     cache: dict[Any, dict[str, Any]] | None = None,
 ) -> OfferPage:
-    """One page (and, when asked, the facet counts) for the filters ``f``; facet counts are
-    kept in ``cache`` by (generation, filters), so paging and repeated questions count once."""
-    from .offer_index import OfferPage, decode_cursor, encode_cursor
+    """One page of offers (and, when asked, the facet counts) for the filters ``f``; facet
+    counts are kept in ``cache`` by (generation, filters), so paging counts once."""
+    from .offer_index import OfferPage
 
     match = fts_query(conn, f.q) if f.q else None
     if f.q and match is None:  # only syntax characters or nothing searchable: nothing found
@@ -127,65 +275,50 @@ def run_search(
         where, args = _where(conn, f, match)
         if not _exists(conn, where, args):
             match = fts_query(conn, f.q or "", any_term=True)
-    where, args = _where(conn, f, match)
-    source = "run_fts JOIN runs ON runs.id = run_fts.rowid" if match is not None else "runs"
-    distance = "dist_km(runs.lat, runs.lon, ?, ?)" if f.near_lat is not None else "NULL"
-    dist_args = [f.near_lat, f.near_lon] if f.near_lat is not None else []
-    score = bm25_expression() if match is not None else "NULL"
-    sql = (
-        f"SELECT runs.sort_key, runs.offer_iri, runs.run_iri, s.summary, {score}, {distance} "
-        f"FROM {source} JOIN run_summary s ON s.id = runs.id"
-    )
-    page_where, page_args = list(where), list(args)
-    offset = 0
+    scores: dict[str, float] = {}
+    ids: dict[str, list[int]] | None = None
     if match is not None:
-        if cursor:
-            offset = _decode_offset(decode_cursor(cursor), f.key())
-        order = f" ORDER BY {score}, runs.sort_key, runs.offer_iri, runs.run_iri LIMIT ? OFFSET ?"
-        tail_args: list[Any] = [limit + 1, offset]
+        offers, scores, ids, next_cursor = _rank_page(conn, f, match, limit, cursor)
     else:
-        if cursor:
-            key = decode_cursor(cursor)
-            if key[0] == _RANK_MARK:
-                raise InvalidParameter("cursor does not belong to this query", parameter="cursor")
-            page_where.append("(runs.sort_key, runs.offer_iri, runs.run_iri) > (?, ?, ?)")
-            page_args.extend(key)
-        order = " ORDER BY runs.sort_key, runs.offer_iri, runs.run_iri LIMIT ?"
-        tail_args = [limit + 1]
-    if page_where:
-        sql += " WHERE " + " AND ".join(page_where)
-    fetched = conn.execute(sql + order, dist_args + page_args + tail_args).fetchall()
-    page = fetched[:limit]
-    next_cursor = None
-    if len(fetched) > limit and page:
-        if match is not None:
-            next_cursor = encode_cursor((_RANK_MARK, str(offset + limit), f.key()))
-        else:
-            next_cursor = encode_cursor((page[-1][0], page[-1][1], page[-1][2]))
+        offers, next_cursor = _date_page(conn, f, limit, cursor)
+    runs = _matching_runs(conn, f, offers, ids)
     items = []
-    for row in page:
-        item = json.loads(row[3])
-        item["score"] = round(-row[4], 4) if row[4] is not None else None
-        item["distance_km"] = round(row[5], 1) if row[5] is not None else None
+    for offer in offers:
+        if not runs[offer]:
+            continue
+        item = offer_item(runs[offer])
+        item["score"] = round(scores[offer], 4) if offer in scores else None
         items.append(item)
     _mark_stale(conn, items, f)
     extra: dict[str, Any] = {}
     if facets:
-        cache_key = (generation, f.key(), match)
-        if cache is not None and cache_key in cache:
-            extra.update(cache[cache_key])
-        else:
-            ids = f"SELECT runs.id FROM {source}" + (
-                " WHERE " + " AND ".join(where) if where else ""
-            )
-            fill_hits(conn, ids, args)
-            extra["facets"] = facet_counts(conn)
-            extra["total"] = int(conn.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
-            if cache is not None:
-                if len(cache) >= _CACHE_SIZE:
-                    cache.pop(next(iter(cache)))
-                cache[cache_key] = dict(extra)
+        extra = _facets(conn, f, match, generation, cache)
     return OfferPage(items=items, next_cursor=next_cursor, generation=generation, extra=extra)
+
+
+def _facets(
+    conn: sqlite3.Connection,
+    f: OfferFilters,
+    match: str | None,
+    generation: int,
+    cache: dict[Any, dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """Facet counts and ``total``, in distinct offers, of the runs the filters select."""
+    cache_key = (generation, f.key(), match)
+    if cache is not None and cache_key in cache:
+        return dict(cache[cache_key])
+    where, args = _where(conn, f, match)
+    source = "run_fts JOIN runs ON runs.id = run_fts.rowid" if match is not None else "runs"
+    ids = f"SELECT runs.id FROM {source}" + (" WHERE " + " AND ".join(where) if where else "")
+    fill_hits(conn, ids, args)
+    extra: dict[str, Any] = {"facets": facet_counts(conn)}
+    total = "SELECT count(DISTINCT offer_iri) FROM runs WHERE id IN temp.hits"
+    extra["total"] = int(conn.execute(total).fetchone()[0])
+    if cache is not None:
+        if len(cache) >= _CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[cache_key] = dict(extra)
+    return extra
 
 
 def _exists(conn: sqlite3.Connection, where: list[str], args: list[Any]) -> bool:
@@ -208,7 +341,7 @@ def _mark_stale(conn: sqlite3.Connection, items: list[dict[str, Any]], f: OfferF
     if offers and f.today is not None:
         marks = ",".join("?" * len(offers))
         for iri, day in conn.execute(
-            f"SELECT offer_iri, max(coalesce({_LAST_DAY}, '9999-12-31')) FROM runs "
+            f"SELECT offer_iri, max(coalesce({_last_day('runs')}, '9999-12-31')) FROM runs "
             f"WHERE offer_iri IN ({marks}) GROUP BY offer_iri",
             offers,
         ):

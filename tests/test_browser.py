@@ -76,7 +76,7 @@ def _name(option: str) -> str:
 
 
 def _total(page: Any) -> int:
-    """The number of matching runs the page states."""
+    """The number of matching offers the page states."""
     return int(re.findall(r"\d+", page.locator("p.count").inner_text())[0])
 
 
@@ -90,6 +90,13 @@ def test_search_facet_offer_round_trip(server: str, browser: object) -> None:
     assert page.locator("html").get_attribute("lang") == "de"
     assert page.locator("ol.hits > li").count() > 0
     everything = _total(page)
+    # one card per offer; an offer with several runs says how many and lists further dates
+    links = [a.get_attribute("href") for a in page.locator("ol.hits h3 a").all()]
+    assert len(links) == len(set(links))
+    several = page.locator("ol.hits div.runs").first
+    assert re.match(r"\d+ Termine", several.locator("dd").inner_text())
+    assert several.locator("time").count() >= 1
+    _shot(page, "search-start.png")
 
     # type a query and submit with the keyboard (the form works without JavaScript)
     page.get_by_label("Suchbegriff").fill("Schweißen")

@@ -61,10 +61,10 @@ def test_unknown_places_name_near(gazetteer: Gazetteer, near: str) -> None:
 def test_feed_postal_codes_give_the_feeds_kreis(client: TestClient, gazetteer: Gazetteer) -> None:
     items = client.get("/offers", params={"limit": 200, "include_past": "true"}).json()["items"]
     checked = 0
-    for item in items:
-        place, kreis = item.get("place") or {}, item.get("kreis") or {}
+    for run in (r for i in items for r in i["runs"]):
+        place, kreis = run.get("place") or {}, run.get("kreis") or {}
         if place.get("postal_code") and kreis.get("ags"):
-            assert gazetteer.kreis_of(place["postal_code"]) == kreis["ags"], item["run"]
+            assert gazetteer.kreis_of(place["postal_code"]) == kreis["ags"], run["run"]
             checked += 1
     assert checked > 20
 
@@ -78,7 +78,7 @@ def test_near_filters_by_distance(client: TestClient) -> None:
     assert all(i["distance_km"] is None for i in everywhere["items"])
     assert len(everywhere["items"]) > len(body["items"])
     wider = client.get("/offers", params={**params, "radius_km": 60}).json()
-    assert {i["run"] for i in body["items"]} < {i["run"] for i in wider["items"]}
+    assert {i["iri"] for i in body["items"]} < {i["iri"] for i in wider["items"]}
     by_code = client.get("/offers", params={**params, "near": "37671"}).json()
     assert by_code["items"] == body["items"]
 

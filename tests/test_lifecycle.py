@@ -36,23 +36,31 @@ def every(client: TestClient, **params: str | int) -> list[dict]:
             return items
 
 
-def last_day(item: dict) -> str | None:
-    return item["end_date"] or item["start_date"]
+def runs(items: list[dict]) -> list[dict]:
+    """The runs of the items (each with its offer's IRI), in item order."""
+    return [{**r, "iri": i["iri"]} for i in items for r in i["runs"]]
+
+
+def last_day(run: dict) -> str | None:
+    return run["end_date"] or run["start_date"]
 
 
 def test_ended_runs_are_hidden_unless_include_past(app_client) -> None:
     client, clock = app_client
     clock.set(date(2020, 1, 1))
-    everything = every(client, include_past="true")
-    days = sorted(d for d in (last_day(i) for i in everything) if d)
+    everything = runs(every(client, include_past="true"))
+    days = sorted(d for d in (last_day(r) for r in everything) if d)
     today = date.fromisoformat(days[len(days) // 2])
     clock.set(today)
-    current = every(client)
+    shown = every(client)
+    current = runs(shown)
     assert 0 < len(current) < len(everything)
-    assert all(last_day(i) is None or last_day(i) >= today.isoformat() for i in current)
-    expected = {i["run"] for i in everything if last_day(i) is None or last_day(i) >= str(today)}
-    assert {i["run"] for i in current} == expected
-    assert len(every(client, include_past="true")) == len(everything)
+    assert all((d := last_day(r)) is None or d >= today.isoformat() for r in current)
+    expected = [r for r in everything if (d := last_day(r)) is None or d >= str(today)]
+    assert {r["run"] for r in current} == {r["run"] for r in expected}
+    # an offer is shown once when one of its runs is current
+    assert sorted(i["iri"] for i in shown) == sorted({r["iri"] for r in expected})
+    assert len(runs(every(client, include_past="true"))) == len(everything)
 
 
 def test_offers_with_only_past_runs_are_stale(app_client) -> None:
@@ -60,15 +68,15 @@ def test_offers_with_only_past_runs_are_stale(app_client) -> None:
     clock.set(date(2020, 1, 1))
     everything = every(client, include_past="true")
     assert not any(i["stale"] for i in everything)
-    days = sorted(d for d in (last_day(i) for i in everything) if d)
+    days = sorted(d for d in (last_day(r) for r in runs(everything)) if d)
     today = date.fromisoformat(days[len(days) // 2])
     clock.set(today)
     marked = every(client, include_past="true")
     by_offer: dict[str, list[str | None]] = {}
-    for item in marked:
-        by_offer.setdefault(item["iri"], []).append(last_day(item))
+    for run in runs(marked):
+        by_offer.setdefault(run["iri"], []).append(last_day(run))
     stale = {o for o, ds in by_offer.items() if all(d is not None and d < str(today) for d in ds)}
-    assert stale
+    assert stale and len(stale) < len(by_offer)
     assert {i["iri"] for i in marked if i["stale"]} == stale
     assert not any(i["stale"] for i in every(client))
 
@@ -76,14 +84,19 @@ def test_offers_with_only_past_runs_are_stale(app_client) -> None:
 def test_starting_within_days(app_client) -> None:
     client, clock = app_client
     clock.set(date(2020, 1, 1))
-    starts = sorted(i["start_date"] for i in every(client, include_past="true") if i["start_date"])
+    everything = runs(every(client, include_past="true"))
+    starts = sorted(r["start_date"] for r in everything if r["start_date"])
     today = date.fromisoformat(starts[len(starts) // 3])
     clock.set(today)
     soon = every(client, starting_within=60)
     end = (today + timedelta(days=60)).isoformat()
-    assert soon and all(today.isoformat() <= i["start_date"] <= end for i in soon)
-    expected = [s for s in starts if today.isoformat() <= s <= end]
-    assert len(soon) == len(expected)
+    assert soon and all(today.isoformat() <= r["start_date"] <= end for r in runs(soon))
+    expected = [
+        r for r in everything if r["start_date"] and today.isoformat() <= r["start_date"] <= end
+    ]
+    assert len(runs(soon)) == len(expected)
+    assert sorted(i["iri"] for i in soon) == sorted({r["iri"] for r in expected})
+    assert all(i["next_start_date"] == i["runs"][0]["start_date"] for i in soon)
     r = client.get("/offers", params={"starting_within": -1})
     assert r.status_code == 422 and r.json()["parameter"] == "starting_within"
 
@@ -91,14 +104,14 @@ def test_starting_within_days(app_client) -> None:
 def test_registration_deadlines_are_in_the_answer(app_client) -> None:
     client, clock = app_client
     clock.set(date(2020, 1, 1))
-    items = every(client, include_past="true")
-    assert all("registration_deadline" in i for i in items)
-    deadlines = [i for i in items if i["registration_deadline"]]
+    items = runs(every(client, include_past="true"))
+    assert all("registration_deadline" in r for r in items)
+    deadlines = [r for r in items if r["registration_deadline"]]
     assert deadlines
-    for item in deadlines:
-        date.fromisoformat(item["registration_deadline"])
-        if item["start_date"]:
-            assert item["registration_deadline"] <= item["start_date"]
+    for run in deadlines:
+        date.fromisoformat(run["registration_deadline"])
+        if run["start_date"]:
+            assert run["registration_deadline"] <= run["start_date"]
 
 
 def test_the_clock_is_part_of_the_etag(app_client) -> None:

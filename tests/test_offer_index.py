@@ -1,4 +1,5 @@
-"""The SQLite side table of offers: agrees with the store, filters, keyset paging."""
+"""The SQLite side table of offers: agrees with the store, filters, keyset paging, and a
+search that answers per offer (one item per offer, facets and total in offers)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from webapp import example_store
 
 from registry.errors import InvalidParameter
+from registry.geo import gazetteer_for
 from registry.namespaces import SCHEMA, SOURCE
 from registry.offer_index import OfferFilters, OfferIndex, decode_cursor, rollup_of
 from registry.store import OxigraphStore
@@ -20,6 +22,7 @@ def store_runs(store: OxigraphStore) -> list[tuple[str, str, str]]:
         f"SELECT ?g ?c ?r WHERE {{ GRAPH ?g {{ ?c a <{SCHEMA}Course> ; "
         f"<{SCHEMA}hasCourseInstance> ?r }} FILTER(STRSTARTS(STR(?g), '{SOURCE}')) }}"
     )
+    assert isinstance(rows, ox.QuerySolutions)
     return sorted((r["g"].value[len(SOURCE) :], r["c"].value, r["r"].value) for r in rows)
 
 
@@ -56,15 +59,69 @@ def test_rebuild_of_one_source_leaves_the_others(tmp_path: Path) -> None:
     assert idx.generation == generation + 1
     assert [r for r in idx.rows() if r[0] != source] == others
     assert idx.rows() == store_runs(store)
+    assert isinstance(first_course, ox.NamedNode)
     assert first_course.value not in {r[1] for r in idx.rows()}
     store.close()
 
 
-def test_paging_visits_every_run_once_in_order(demo_offer_index: OfferIndex) -> None:
+def test_paging_visits_every_offer_once_in_order(demo_offer_index: OfferIndex) -> None:
     items = all_items(demo_offer_index, OfferFilters(), limit=7)
-    keys = [(i["start_date"] or "9999-12-31", i["iri"], i["run"]) for i in items]
+    keys = [(i["next_start_date"] or "9999-12-31", i["iri"]) for i in items]
     assert keys == sorted(keys)
-    assert len(set(keys)) == len(keys) == demo_offer_index.count()
+    assert len(set(keys)) == len(keys) == demo_offer_index.count_offers()
+    assert sum(i["run_count"] for i in items) == demo_offer_index.count()
+    for item in items:
+        starts = [r["start_date"] or "9999-12-31" for r in item["runs"]]
+        assert starts == sorted(starts) and item["next_start_date"] == item["runs"][0]["start_date"]
+
+
+def test_an_offer_with_several_runs_is_one_item(demo_offer_index: OfferIndex) -> None:
+    conn = demo_offer_index._conn()
+    offer, runs = conn.execute(
+        "SELECT offer_iri, count(*) FROM runs GROUP BY offer_iri HAVING count(*) > 2 LIMIT 1"
+    ).fetchone()
+    items = all_items(demo_offer_index, OfferFilters(), limit=10)
+    mine = [i for i in items if i["iri"] == offer]
+    assert len(mine) == 1
+    assert mine[0]["run_count"] == len(mine[0]["runs"]) == runs
+    assert {r["run"] for r in mine[0]["runs"]} == {
+        r for _, o, r in demo_offer_index.rows() if o == offer
+    }
+
+
+def test_total_and_kreis_facet_count_offers(demo_offer_index: OfferIndex) -> None:
+    page = demo_offer_index.search(OfferFilters(), limit=5, facets=True)
+    items = all_items(demo_offer_index, OfferFilters())
+    assert page.extra["total"] == len(items) == demo_offer_index.count_offers()
+    assert page.extra["total"] < demo_offer_index.count()  # several runs per offer exist
+    offers_in: dict[str, set[str]] = {}
+    for item in items:
+        for run in item["runs"]:
+            if run["kreis"]:
+                offers_in.setdefault(run["kreis"]["ags"], set()).add(item["iri"])
+    counted = {value: n for value, _, n in page.extra["facets"]["kreis"]}
+    assert counted == {ags: len(offers) for ags, offers in offers_in.items()}
+    runs_in = dict(
+        demo_offer_index._conn().execute(
+            "SELECT kreis_ags, count(*) FROM runs WHERE kreis_ags IS NOT NULL GROUP BY kreis_ags"
+        )
+    )
+    assert any(counted[ags] < runs_in[ags] for ags in counted)
+    for ags, n in counted.items():
+        chosen = demo_offer_index.search(OfferFilters.parse(kreis=ags), limit=1, facets=True)
+        assert chosen.extra["total"] == n
+
+
+def test_near_gives_the_smallest_distance_of_the_runs(demo_offer_index: OfferIndex) -> None:
+    filters = OfferFilters.parse(near="Detmold", radius_km=100, gazetteer=gazetteer_for())
+    items = all_items(demo_offer_index, filters)
+    spread = [i for i in items if len({r["distance_km"] for r in i["runs"]}) > 1]
+    assert spread
+    for item in items:
+        distances = [r["distance_km"] for r in item["runs"]]
+        assert all(d is not None and d <= 100 for d in distances)
+        assert item["distance_km"] == min(distances)
+    assert all(i["distance_km"] is None for i in all_items(demo_offer_index, OfferFilters()))
 
 
 @pytest.mark.parametrize(
@@ -80,18 +137,25 @@ def test_paging_visits_every_run_once_in_order(demo_offer_index: OfferIndex) -> 
         ),
         (OfferFilters.parse(max_price=500), lambda i: i["price"] is not None and i["price"] <= 500),
         (
-            OfferFilters.parse(start_from=date(2026, 1, 1), start_to=date(2026, 12, 31)),
-            lambda i: i["start_date"] and "2026-01-01" <= i["start_date"] <= "2026-12-31",
+            OfferFilters.parse(start_from=date(2027, 1, 1), start_to=date(2027, 6, 30)),
+            lambda i: i["start_date"] and "2027-01-01" <= i["start_date"] <= "2027-06-30",
         ),
     ],
 )
 def test_filters_select_exactly_the_matching_runs(
     demo_offer_index: OfferIndex, filters, check
 ) -> None:
+    """An offer is a hit when one of its runs matches; the item lists exactly those runs
+    (``check`` sees a run with its offer's fields)."""
     everything = all_items(demo_offer_index, OfferFilters())
-    expected = sorted(i["run"] for i in everything if check(i))
-    found = sorted(i["run"] for i in all_items(demo_offer_index, filters))
-    assert found == expected
+    expected = {
+        i["iri"]: sorted(r["run"] for r in i["runs"] if check({**i, **r})) for i in everything
+    }
+    expected = {iri: runs for iri, runs in expected.items() if runs}
+    found = {
+        i["iri"]: sorted(r["run"] for r in i["runs"]) for i in all_items(demo_offer_index, filters)
+    }
+    assert found == expected and found
 
 
 def test_filters_find_something(demo_offer_index: OfferIndex) -> None:

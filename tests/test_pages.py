@@ -178,7 +178,7 @@ def test_message_table_is_complete() -> None:
     for key, (de, en) in MESSAGES.items():
         assert de.strip() and en.strip(), key
         assert set(re.findall(r"{(\w+)}", de)) == set(re.findall(r"{(\w+)}", en)), key
-    assert translator("en")("results_count", n=3) == "3 course runs found"
+    assert translator("en")("results_count", n=3) == "3 offers found"
     with pytest.raises(KeyError):
         translator("de")("no-such-message")
 
@@ -235,3 +235,22 @@ def test_facets_show_counts_and_distance_filter_keeps_near_runs(client: TestClie
     ]
     assert distances and all(d <= 15 for d in distances)
     assert _doc(client, "/?near=Atlantis", status=422).xpath("//*[@role='alert']")
+
+
+def test_one_card_per_offer_with_its_run_dates(client: TestClient) -> None:
+    items = client.get("/offers", params={"limit": PAGE_SIZE}).json()["items"]
+    doc = _doc(client, "/")
+    cards = doc.xpath("//ol[@class='hits']/li")
+    assert _hit_ids(doc) == [i["id"] for i in items] and len(set(_hit_ids(doc))) == len(cards)
+    several = [(card, i) for card, i in zip(cards, items, strict=True) if i["run_count"] > 1]
+    assert several
+    for card, item in several:
+        text = card.text_content()
+        assert f"{item['run_count']} Termine" in text and "Nächster Beginn" in text
+        dates = [t.get("datetime") for t in card.xpath(".//time")]
+        starts = [r["start_date"] for r in item["runs"] if r["start_date"]]
+        assert dates[0] == item["next_start_date"] == starts[0]
+        assert set(starts[1:4]) <= set(dates)
+    counted = doc.xpath("//p[@class='count']")[0].text_content()
+    total = client.get("/offers", params={"limit": 1}).json()["total"]
+    assert counted == f"{total} Angebote gefunden"
