@@ -101,9 +101,14 @@ def _load_state(store: Store, feed_id: str) -> FeedState:
         saved = _SAVED.get(store, {}).get(feed_id)
     except TypeError:
         saved = None
-    if saved is not None and saved[0] == state_token(store, feed_id):
+    token = state_token(store, feed_id)
+    if saved is not None and saved[0] == token:
         return saved[1]
-    return load_state(store, feed_id)
+    state = load_state(store, feed_id)
+    if token is not None:  # what this process read is as good as what it wrote
+        with contextlib.suppress(TypeError):
+            _SAVED.setdefault(store, {})[feed_id] = (token, state)
+    return state
 
 
 _VALIDATORS: dict[str, Validator] = {}
@@ -225,9 +230,14 @@ _STUB = "stub"
 
 def _lite_state(state: FeedState) -> FeedState:
     """The feed state a worker process needs: conditional-GET keys, and per offer its content
-    hash with only its violations (quarantine needs them; warnings and rendered text stay)."""
-    return replace(
+    hash with only its violations (quarantine needs them; warnings and rendered text stay).
+    Made once per state: a feed answering 304 for days sends the same stand-in each time."""
+    found = state.cache.get("lite")
+    if isinstance(found, FeedState):
+        return found
+    lite = replace(
         state,
+        cache={},
         offers={
             iri: OfferReport(
                 iri=iri,
@@ -239,6 +249,8 @@ def _lite_state(state: FeedState) -> FeedState:
             for iri, r in state.offers.items()
         },
     )
+    state.cache["lite"] = lite
+    return lite
 
 
 def _prepare_in_worker(

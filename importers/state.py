@@ -143,6 +143,8 @@ class FeedState:
     offers: dict[str, OfferReport] = field(default_factory=dict)
     #: offer IRIs published (valid), for the collapse guard and the change lists
     published: frozenset[str] = frozenset()
+    #: values derived from this state once (the stand-in sent to worker processes)
+    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _state_entry(graph: str, report: OfferReport, published: bool) -> str:
