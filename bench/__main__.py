@@ -1,7 +1,8 @@
 """``python -m bench NAME [args]``: run one benchmark, or ``all`` at its default size.
 
-Names: ``harvest`` (bench/harvest_bench.py), ``serve`` (bench/serve_bench.py), ``corpus``
-(write a corpus to a directory, for runs by hand), ``all``.
+Names: ``harvest`` (bench/harvest_bench.py), ``serve`` (bench/serve_bench.py), ``search``
+(bench/search_bench.py: in-process and over HTTP), ``corpus`` (write a corpus to a directory,
+for runs by hand), ``all``. The HTTP loads use wrk when it is installed (bench/loadgen.py).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ __all__ = ["main"]
 
 
 def _benchmarks() -> dict[str, Callable[[list[str]], int]]:
-    from . import corpus_cli, harvest_bench, serve_bench
+    from . import corpus_cli, harvest_bench, search_bench, serve_bench
 
     return {
         "harvest": harvest_bench.main,
         "serve": serve_bench.main,
+        "search": search_bench.main,
         "corpus": corpus_cli.main,
     }
 

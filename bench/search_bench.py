@@ -4,26 +4,45 @@ Why in-process: the HTTP layer is measured by ``serve_bench``; this isolates the
 rows + FTS5) so the figures say what the search itself costs. It also builds a tantivy index
 over the same analysed text, as the side-by-side baseline the choice of FTS5 was made against.
 
-Usage: ``python -m bench.search_bench --offers 10000 --partners 20``
+Over HTTP (``--http-duration``, default 20 s; 0 skips it): the same requests as ``GET /offers``
+against a ``bildungsnetz serve`` subprocess on that store, from ``--connections`` connections
+of ``bench/loadgen.py`` (wrk when installed), twice: the ``MIX`` paths cycled (facet counts
+cached after their first answer), and each path in ``HTTP_VARIANTS`` spellings that select the
+same runs but are distinct cache keys (cycled in order, more than the facet cache holds, so
+every request counts its facets).
+
+The corpus has one run per offer; ``--runs N`` gives every offer N runs (the copies a quarter
+year apart and a few km apart), so the per-offer grouping of ``GET /offers`` (one item per
+offer, facets counting offers) is measured where it costs something.
+
+Usage: ``python -m bench.search_bench --offers 10000 --partners 20 [--runs 3]``
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import gc
 import statistics
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
 
 from bench import corpus as corpus_mod
+from bench.common import Report
 from bench.serve_bench import build_store
 from registry.catalogue import Catalogue
 from registry.config import load_sources
 from registry.geo import gazetteer_for
-from registry.offer_index import OfferFilters, OfferIndex
+from registry.offer_index import OfferFilters, OfferIndex, extract_runs
 from registry.store import OxigraphStore
 
-__all__ = ["MIX", "main"]
+__all__ = ["HTTP_VARIANTS", "MIX", "http_mix", "http_paths", "main"]
 
 #: the request mix: q + two facet filters + near/radius, and simpler neighbours
 MIX: tuple[dict[str, str | float], ...] = (
@@ -36,6 +55,34 @@ MIX: tuple[dict[str, str | float], ...] = (
     {"q": "kurs"},
     {"kreis": "05766", "funding": "2"},
 )
+
+
+def _shift(day: str | None, days: int) -> str | None:
+    return (date.fromisoformat(day) + timedelta(days=days)).isoformat() if day else None
+
+
+def _more_runs(index: OfferIndex, catalogue: Catalogue, store: OxigraphStore, runs: int) -> None:
+    """Give every offer ``runs`` runs: copies of its run, 91 days and ~4 km apart each."""
+    for source in index.sources():
+        rows: list[dict[str, Any]] = extract_runs(
+            store, source, catalogue.partner_of(source), index.gazetteer
+        )
+        extra = []
+        for row in rows:
+            for k in range(1, runs):
+                new = copy.deepcopy(row)
+                new["run_iri"] = f"{row['run_iri']}-w{k}"
+                new["start_date"] = _shift(row["start_date"], 91 * k)
+                new["end_date"] = _shift(row["end_date"], 91 * k)
+                new["sort_key"] = new["start_date"] or row["sort_key"]
+                if row["lat"] is not None:
+                    new["lat"] = row["lat"] + 0.04 * k
+                summary = new["summary"]
+                summary.update(
+                    run=new["run_iri"], start_date=new["start_date"], end_date=new["end_date"]
+                )
+                extra.append(new)
+        index.replace_source(source, rows + extra)
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -58,6 +105,25 @@ def _time_queries(index: OfferIndex, repeat: int) -> list[tuple[str, float, floa
             total = page.extra["total"]
         label = "&".join(f"{k}={v}" for k, v in params.items())
         out.append((label, statistics.median(times), _percentile(times, 95), total))
+    return out
+
+
+#: queries whose *next* pages are timed (facets come from the cache then: the paging alone)
+PAGED: tuple[dict[str, str], ...] = ({}, {"kreis": "05766"}, {"q": "kurs"})
+
+
+def _time_paging(index: OfferIndex, repeat: int) -> list[tuple[str, float, float]]:
+    out = []
+    for params in PAGED:
+        filters = OfferFilters.parse(**params)  # type: ignore[arg-type]
+        cursor = index.search(filters, limit=20).next_cursor
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            index.search(filters, limit=20, cursor=cursor)
+            times.append((time.perf_counter() - started) * 1000)
+        label = "&".join(f"{k}={v}" for k, v in params.items()) or "(no filter)"
+        out.append((label, statistics.median(times), _percentile(times, 95)))
     return out
 
 
@@ -98,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--offers", type=int, default=10_000)
     parser.add_argument("--partners", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=1, help="runs per offer (default 1)")
+    _http_arguments(parser)
     opts = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -120,9 +188,15 @@ def main(argv: list[str] | None = None) -> int:
             f"re-index of one source ({index.count(one):,} runs): "
             f"{time.perf_counter() - started:.2f} s"
         )
-        print("query (limit 20, with all 7 facets): p50 ms, p95 ms, matching runs")
+        if opts.runs > 1:
+            _more_runs(index, catalogue, store, opts.runs)
+            print(f"now {opts.runs} runs per offer: {index.count():,} runs")
+        print("query (limit 20, with all 7 facets): p50 ms, p95 ms, total (matching offers)")
         for label, p50, p95, total in _time_queries(index, opts.repeat):
             print(f"  {p50:6.1f} {p95:6.1f} {total:6d}  {label}")
+        print("second page (limit 20, no facets): p50 ms, p95 ms")
+        for label, p50, p95 in _time_paging(index, opts.repeat):
+            print(f"  {p50:6.1f} {p95:6.1f}  {label}")
         tbuild, ttimes = _tantivy(index, opts.repeat)
         print(
             f"tantivy baseline (same analysed text, ranked top 20, no filters/facets): "
@@ -132,7 +206,92 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {p50:6.2f} ms  {text}")
         index.close()
         store.close()
+        if opts.http_duration > 0:
+            del catalogue, store  # the pyoxigraph store holds the directory's lock until freed
+            gc.collect()
+            print(http_mix(root, sources_path, opts).render(), flush=True)
     return 0
+
+
+# -- over HTTP --------------------------------------------------------------------------------
+
+#: spellings per MIX request in the facet-counting run: 8 × 64 = 512 > the 256-entry facet cache
+HTTP_VARIANTS = 64
+#: a max_price above every corpus price: the same runs, a distinct filter key per spelling
+_NO_PRICE_LIMIT = 1_000_000
+
+
+def http_paths(variants: int = 0) -> list[str]:
+    """The ``MIX`` as ``GET /offers`` paths (limit 20, facets on); with ``variants`` each
+    request in that many spellings (``max_price`` above every price), grouped by spelling."""
+    base = ["/offers?" + urlencode({**params, "limit": 20}) for params in MIX]
+    if not variants:
+        return base
+    return [f"{path}&max_price={_NO_PRICE_LIMIT + i}" for i in range(variants) for path in base]
+
+
+def _same_totals(base_url: str) -> str | None:
+    """The spellings must select the same runs as the plain requests (else the run measures
+    other work): compare ``total`` for each pair; the first difference as a message."""
+    with httpx.Client(trust_env=False, timeout=120) as client:
+        for plain, spelled in zip(http_paths(), http_paths(1), strict=True):
+            a = client.get(base_url + plain)
+            b = client.get(base_url + spelled)
+            if a.status_code != 200 or b.status_code != 200:
+                return f"{plain} answered {a.status_code}, {spelled} answered {b.status_code}"
+            if a.json().get("total") != b.json().get("total"):
+                return f"{spelled} selects other runs than {plain}"
+    return None
+
+
+def http_mix(root: Path, sources_path: Path, opts: argparse.Namespace) -> Report:
+    """Serve the store under ``root`` and load the search mix over HTTP (see the module doc)."""
+    from bench import loadgen
+    from bench.serve_bench import start_bildungsnetz, stop
+
+    report = Report(
+        f"Search over HTTP: GET /offers, {opts.offers:,} offers, {opts.connections} connections"
+    )
+    server = start_bildungsnetz(root / "store", sources_path, root / "bildungsnetz.log")
+    try:
+        base = server.url.removesuffix("/sparql")
+        problem = _same_totals(base)
+        if problem is not None:
+            report.notes.append(problem)
+            return report
+        assert server.process is not None
+        for label, paths in (
+            ("search mix, facets cached", http_paths()),
+            ("search mix, facets counted", http_paths(HTTP_VARIANTS)),
+        ):
+            summary = loadgen.run(
+                base,
+                paths,
+                connections=opts.connections,
+                duration_s=opts.http_duration,
+                server_pid=server.process.pid,
+                generator=opts.generator,
+            )
+            loadgen.add_to_report(report, label, summary)
+    finally:
+        stop(server)
+    return report
+
+
+def _http_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--http-duration",
+        type=float,
+        default=20.0,
+        help="seconds of HTTP load per run of the mix (0: no HTTP part)",
+    )
+    parser.add_argument("--connections", type=int, default=32, help="HTTP connections")
+    parser.add_argument(
+        "--generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="HTTP load generator: wrk when installed (auto), or httpx clients",
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pyoxigraph as ox
@@ -42,9 +41,21 @@ from registry.namespaces import CODE, SOURCE, VOCABULARY_GRAPH, sparql_prefixes
 from registry.store import OxigraphStore
 
 from . import corpus as corpus_mod
+from . import loadgen
 from .common import Report, free_port, machine_info, stopwatch
+from .loadgen import LoadResult, run_load
 
-__all__ = ["QUERIES", "Endpoint", "LoadResult", "build_store", "main", "run", "run_load"]
+__all__ = [
+    "API_QUERIES",
+    "QUERIES",
+    "Endpoint",
+    "LoadResult",
+    "build_store",
+    "main",
+    "run",
+    "run_load",
+    "start_bildungsnetz",
+]
 
 _UF = CODE + "unterrichtsform/"
 _ONLINE = ", ".join(f"<{_UF}{c}>" for c in ("201", "202", "203", "204", "205", "206"))
@@ -111,25 +122,6 @@ class Endpoint:
     url: str
     process: subprocess.Popen[bytes] | None = None
     answers: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class LoadResult:
-    requests: int
-    errors: int
-    seconds: float
-    latencies: list[float]
-    by_label: dict[str, list[float]] = field(default_factory=dict)
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-    def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -226,47 +218,6 @@ async def _post_query(
     return await client.post(url, data={"query": sparql_prefixes() + text}, headers=headers)
 
 
-async def run_load(
-    send: Any,
-    clients: int,
-    duration_s: float,
-    max_requests: int | None = None,
-    label: Any = None,
-) -> LoadResult:
-    """``clients`` concurrent loops calling ``await send(client, n)`` until the time is up."""
-    latencies: list[float] = []
-    by_label: dict[str, list[float]] = {}
-    errors = 0
-    counter = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    started = time.perf_counter()
-    deadline = started + duration_s
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal counter, errors
-        while time.perf_counter() < deadline and (max_requests is None or counter < max_requests):
-            n = counter
-            counter += 1
-            t0 = time.perf_counter()
-            try:
-                response = await send(client, n)
-                ok = response.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            if ok:
-                latencies.append(time.perf_counter() - t0)
-                if label is not None:
-                    by_label.setdefault(label(n), []).append(latencies[-1])
-            else:
-                errors += 1
-
-    timeout = httpx.Timeout(duration_s + 60)
-    async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False) as client:
-        await asyncio.gather(*(worker(client) for _ in range(clients)))
-    seconds = time.perf_counter() - started
-    return LoadResult(len(latencies), errors, seconds, latencies, by_label)
-
-
 async def _check_answers(endpoint: Endpoint, offers: list[str]) -> None:
     async with httpx.AsyncClient(timeout=300, trust_env=False) as client:
         for name in QUERIES:
@@ -321,6 +272,8 @@ class Options:
     build: str = "load"
     skip: tuple[str, ...] = ()
     ready_timeout_s: float = 600.0
+    generator: str = "auto"
+    only_api: bool = False
 
 
 def run(opts: Options, workdir: Path | None = None) -> Report:
@@ -345,6 +298,13 @@ def _run(report: Report, opts: Options, root: Path) -> None:
     with stopwatch() as t:
         build_store(corpus, sources_path, root / "store", opts.build)
     report.add(f"store built ({opts.build})", t[0], "s")
+    if opts.only_api:
+        ours = start_bildungsnetz(root / "store", sources_path, root / "bildungsnetz.log")
+        try:
+            _api_bench(report, ours, opts)
+        finally:
+            _stop(ours.process)
+        return
     shutil.copytree(root / "store" / "data", root / "oxigraph")
     dump = root / "dump.nq"
     reader = ox.Store.read_only(str(root / "oxigraph"))
@@ -355,7 +315,7 @@ def _run(report: Report, opts: Options, root: Path) -> None:
     results: dict[str, LoadResult] = {}
     endpoints: list[Endpoint] = []
 
-    ours = _ours(root, sources_path)
+    ours = start_bildungsnetz(root / "store", sources_path, root / "bildungsnetz.log")
     try:
         endpoints.append(ours)
         results["ours"] = _bench_endpoint(ours, offers, opts.clients, opts.duration_s)
@@ -386,9 +346,13 @@ def _run(report: Report, opts: Options, root: Path) -> None:
     _compare_answers(report, endpoints)
 
 
-def _ours(root: Path, sources_path: Path) -> Endpoint:
+def start_bildungsnetz(
+    store_dir: Path, sources_path: Path, log: Path, ready_timeout_s: float = 900.0
+) -> Endpoint:
+    """``bildungsnetz serve`` on ``store_dir`` as a subprocess on a free loopback port, ready
+    (a new store's offer index is built first: minutes at 100k offers on a busy machine);
+    the caller stops it with :func:`stop`."""
     port = free_port()
-    log = root / "bildungsnetz.log"
     process = _start(
         [
             _bin("bildungsnetz"),
@@ -396,7 +360,7 @@ def _ours(root: Path, sources_path: Path) -> Endpoint:
             "--config",
             str(sources_path),
             "--store",
-            str(root / "store"),
+            str(store_dir),
             "--host",
             "127.0.0.1",
             "--port",
@@ -404,7 +368,7 @@ def _ours(root: Path, sources_path: Path) -> Endpoint:
         ],
         log,
     )
-    _wait_ready(f"http://127.0.0.1:{port}/healthz", process, log, 300)
+    _wait_ready(f"http://127.0.0.1:{port}/healthz", process, log, ready_timeout_s)
     return Endpoint("bildungsnetz", f"http://127.0.0.1:{port}/sparql", process)
 
 
@@ -464,37 +428,44 @@ def _compare_answers(report: Report, endpoints: list[Endpoint]) -> None:
     report.notes.append(f"answer sizes ({first.name}): {shown}")
 
 
-def _api_bench(report: Report, ours: Endpoint, opts: Options) -> None:
-    base = ours.url.removesuffix("/sparql") + "/offers"
-    with httpx.Client(trust_env=False, timeout=60) as client:
-        for q in API_QUERIES:
-            response = client.get(f"{base}?{q}")
+def stop(endpoint: Endpoint) -> None:
+    """End the endpoint's server process (terminate, then kill after 15 s)."""
+    _stop(endpoint.process)
+
+
+def check_paths(base_url: str, paths: Sequence[str]) -> str | None:
+    """GET each path once; the first that does not answer 200, as a message (else None)."""
+    with httpx.Client(trust_env=False, timeout=120) as client:
+        for path in paths:
+            response = client.get(base_url + path)
             if response.status_code != 200:
-                report.notes.append(
-                    f"GET /offers?{q} answered {response.status_code}: {response.text[:200]}"
-                )
-                return
+                return f"GET {path} answered {response.status_code}: {response.text[:200]}"
+    return None
 
-    async def send(client: httpx.AsyncClient, n: int) -> httpx.Response:
-        return await client.get(f"{base}?{API_QUERIES[n % len(API_QUERIES)]}")
 
-    result = asyncio.run(run_load(send, opts.api_clients, opts.duration_s))
-    report.add(
-        "GET /offers: throughput",
-        result.rate,
-        "requests/s",
-        note=f"{result.requests:,} answered, {result.errors} errors",
+def _api_bench(report: Report, ours: Endpoint, opts: Options) -> None:
+    base = ours.url.removesuffix("/sparql")
+    paths = [f"/offers?{q}" if q else "/offers" for q in API_QUERIES]
+    problem = check_paths(base, paths)
+    if problem is not None:
+        report.notes.append(problem)
+        return
+    assert ours.process is not None
+    summary = loadgen.run(
+        base,
+        paths,
+        connections=opts.api_clients,
+        duration_s=opts.duration_s,
+        server_pid=ours.process.pid,
+        generator=opts.generator,
     )
-    report.add("GET /offers: p50", 1000 * result.percentile(50), "ms")
-    p95 = 1000 * result.percentile(95)
-    report.add(
-        "GET /offers: p95",
-        p95,
-        "ms",
-        target="≤ 30 ms at 100k offers",
-        met=p95 <= 30 if opts.offers >= 100_000 else None,
+    loadgen.add_to_report(
+        report,
+        "GET /offers",
+        summary,
+        p95_target="≤ 30 ms at 100k offers",
+        p95_met=summary.p95_ms <= 30 if opts.offers >= 100_000 else None,
     )
-    report.add("GET /offers: p99", 1000 * result.percentile(99), "ms")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -518,6 +489,17 @@ def main(argv: list[str] | None = None) -> int:
         choices=("oxigraph", "rdflib"),
         help="leave out a comparison server",
     )
+    parser.add_argument(
+        "--generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator of GET /offers: wrk when installed (auto), or httpx clients",
+    )
+    parser.add_argument(
+        "--only-api",
+        action="store_true",
+        help="only GET /offers (no SPARQL mix, no comparison servers)",
+    )
     parser.add_argument("--workdir", type=Path, help="keep the corpus, stores and logs here")
     args = parser.parse_args(argv)
     if args.offers < 1 or args.partners < 1 or args.partners > args.offers:
@@ -534,6 +516,8 @@ def main(argv: list[str] | None = None) -> int:
         args.duration,
         args.build,
         tuple(args.skip),
+        generator=args.generator,
+        only_api=args.only_api,
     )
     print(run(opts, args.workdir).render(), flush=True)
     return 0

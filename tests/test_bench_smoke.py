@@ -15,8 +15,8 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from bench import corpus, harvest_bench, serve_bench
-from bench.common import FeedServer
+from bench import corpus, harvest_bench, loadgen, search_bench, serve_bench
+from bench.common import FeedServer, Report
 from registry.resources import shapes_dir
 
 
@@ -91,6 +91,59 @@ def test_plain_bulk_load_holds_every_triple(tmp_path: Path) -> None:
     assert len(list(store.named_graphs())) == 3
 
 
+@pytest.mark.parametrize("generator", ["python", "wrk", "auto"])
+def test_loadgen_cycles_paths_and_counts_non_2xx(
+    tmp_path: Path, generator: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if generator == "wrk" and loadgen.wrk_path() is None:
+        pytest.skip("wrk is not installed")
+    if generator == "auto":  # a machine without wrk: the httpx clients run and say so
+        monkeypatch.setattr(loadgen, "wrk_path", lambda: None)
+    (tmp_path / "a.ttl").write_text("<urn:a> <urn:b> <urn:c> .\n")
+    (tmp_path / "b.ttl").write_text("<urn:a> <urn:b> <urn:d> .\n")
+    with FeedServer(tmp_path) as server:
+        summary = loadgen.run(
+            server.base_url,
+            ["/a.ttl", "/b.ttl", "/missing.ttl"],
+            connections=2,
+            duration_s=1,
+            generator=generator,
+            seed=3,
+        )
+        served = server.requests
+    assert summary.generator.startswith("wrk" if generator == "wrk" else "python httpx")
+    assert any("apt-get install wrk" in n for n in summary.notes) == (generator == "auto")
+    assert summary.requests > 10
+    # every third request asks for the missing file: counted as non-2xx, by status
+    assert summary.statuses["404"] == summary.errors["non2xx"]
+    assert summary.requests / 3 - 2 <= summary.errors["non2xx"] <= summary.requests / 3 + 2
+    assert served >= summary.requests
+    assert 0 < summary.p50_ms <= summary.p95_ms <= summary.p99_ms
+    assert summary.generator_cpu_s > 0
+    report = Report("load")
+    loadgen.add_to_report(report, "files", summary)
+    out = report.render()
+    assert _figure(out, "files: throughput") > 0
+    assert summary.generator.split(" (")[0] in out
+
+
+def test_loadgen_refuses_bad_paths() -> None:
+    with pytest.raises(ValueError, match="start with /"):
+        loadgen.run("http://127.0.0.1:9/", ["offers"], connections=1, duration_s=1)
+
+
+def test_search_http_variants_are_distinct_spellings() -> None:
+    plain = search_bench.http_paths()
+    spelled = search_bench.http_paths(search_bench.HTTP_VARIANTS)
+    assert len(plain) == len(search_bench.MIX)
+    assert len(set(spelled)) == len(plain) * search_bench.HTTP_VARIANTS
+    assert all(p.startswith("/offers?") and "limit=20" in p for p in spelled)
+    # more distinct requests than the facet cache holds, so a cycle never meets a cached count
+    from registry.search_query import _CACHE_SIZE
+
+    assert len(spelled) > _CACHE_SIZE
+
+
 @pytest.mark.slow
 def test_harvest_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
     assert harvest_bench.main(["--offers", "40", "--partners", "2", "--baseline-offers", "10"]) == 0
@@ -134,7 +187,23 @@ def test_serve_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> N
         "oxigraph server: throughput",
         "rdflib-endpoint: throughput",
         "GET /offers: p95",
+        "GET /offers: server CPU",
         "ours / oxigraph server",
     ):
         assert _figure(out, name) > 0
     assert "answers differ" not in out
+    assert "GET /offers: generator " in out
+
+
+@pytest.mark.slow
+def test_search_bench_over_http_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    if shutil.which("bildungsnetz", path=str(Path(serve_bench.sys.executable).parent)) is None:
+        pytest.skip("bildungsnetz is not installed in the virtual environment")
+    args = ["--offers", "60", "--partners", "2", "--repeat", "2", "--http-duration", "1"]
+    assert search_bench.main([*args, "--connections", "4"]) == 0
+    out = capsys.readouterr().out
+    for name in ("search mix, facets cached", "search mix, facets counted"):
+        assert _figure(out, f"{name}: throughput") > 0
+        assert _figure(out, f"{name}: p99") > 0
+        assert _figure(out, f"{name}: server CPU") > 0
+    assert "errors: none" in out
