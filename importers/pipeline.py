@@ -88,9 +88,11 @@ _SAVED: weakref.WeakKeyDictionary[Store, dict[str, tuple[str, FeedState]]] = (
 )
 
 
-def _save_state(store: Store, feed_id: str, state: FeedState) -> None:
+def _save_state(
+    store: Store, feed_id: str, state: FeedState, previous: FeedState | None = None
+) -> None:
     token = uuid.uuid4().hex
-    save_state(store, feed_id, state, token=token)
+    save_state(store, feed_id, state, token=token, previous=previous)
     # a store that cannot be weakly referenced is simply not cached
     with contextlib.suppress(TypeError):
         _SAVED.setdefault(store, {})[feed_id] = (token, state)
@@ -370,7 +372,6 @@ def commit(
             record.by_kreis, record.by_topic = supply_counts(
                 validation.offers[iri] for iri in valid
             )
-            report = save_report(store, feed.id, validation)
             record.triples_published = loaded.triples
             new_state = FeedState(
                 etag=record.etag,
@@ -380,7 +381,9 @@ def commit(
                 offers=dict(validation.offers),
                 published=frozenset(valid),
             )
-            _save_state(store, feed.id, new_state)
+            # the old state knows what this process last wrote: only changed offers move
+            report = save_report(store, feed.id, validation, state=new_state, previous=state)
+            _save_state(store, feed.id, new_state, previous=state)
     if record.outcome in {"NotModified", "Unchanged"}:
         record.offers_published = len(state.published)
         record.offers_with_warnings = sum(
@@ -388,18 +391,10 @@ def commit(
         )
         if record.outcome == "Unchanged" and (record.etag or record.last_modified):
             # the server may have sent new validators for the same bytes
-            _save_state(
-                store,
-                feed.id,
-                FeedState(
-                    etag=record.etag,
-                    last_modified=record.last_modified,
-                    content_hash=state.content_hash,
-                    shapes_hash=state.shapes_hash,
-                    offers=state.offers,
-                    published=state.published,
-                ),
-            )
+            kept = replace(state, etag=record.etag, last_modified=record.last_modified, cache={})
+            if "written_report" in state.cache:
+                kept.cache["written_report"] = state.cache["written_report"]
+            _save_state(store, feed.id, kept, previous=state)
     record.ended = _now()
     write_run(store, record, report_graph=report, details=details)
     apply_retention(

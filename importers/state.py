@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -172,11 +173,63 @@ def _state_entry(graph: str, report: OfferReport, published: bool) -> str:
     return str(cached)
 
 
+#: a delta above this many lines is written as a whole graph (bulk load) instead
+_DELTA_LIMIT = 5_000
+
+
+def _entry_texts(
+    render: Callable[[OfferReport, bool], str], state: FeedState
+) -> dict[str, tuple[OfferReport, bool, str]]:
+    return {
+        iri: (r, iri in state.published, render(r, iri in state.published))
+        for iri, r in state.offers.items()
+    }
+
+
+def _write(
+    store: Store,
+    graph: str,
+    head: str,
+    entries: dict[str, tuple[OfferReport, bool, str]],
+    before: tuple[str, dict[str, tuple[OfferReport, bool, str]]] | None,
+) -> GraphDelta:
+    """Write ``head`` + the entries' texts as ``graph``: as a change of the entries that
+    differ from ``before`` (what this process last wrote there), else as a whole."""
+    if before is not None:
+        old_head, old_entries = before
+        remove = [old_head] if old_head != head else []
+        add = [head] if old_head != head else []
+        for iri, (report, published, text) in entries.items():
+            old = old_entries.get(iri)
+            if old is not None and old[0] is report and old[1] == published:
+                continue  # the same report object renders the same text
+            if old is not None:
+                remove.append(old[2])
+            add.append(text)
+        remove += [old[2] for iri, old in old_entries.items() if iri not in entries]
+        added = "".join(add)
+        if added.count("\n") <= _DELTA_LIMIT:
+            return store.change_graph_ntriples(
+                graph, remove="".join(remove).encode("utf-8"), add=added.encode("utf-8")
+            )
+    body = head + "".join(entries[iri][2] for iri in sorted(entries))
+    return store.replace_graph_ntriples(graph, body.encode("utf-8"))
+
+
 def save_state(
-    store: Store, feed_id: str, state: FeedState, *, token: str | None = None
+    store: Store,
+    feed_id: str,
+    state: FeedState,
+    *,
+    token: str | None = None,
+    previous: FeedState | None = None,
 ) -> GraphDelta:
     """Replace the feed's state graph; ``token`` (any string) is saved with it, for a
-    writer that caches the state and must know whether the graph is still what it wrote."""
+    writer that caches the state and must know whether the graph is still what it wrote.
+
+    ``previous`` is the state this process saved last for the feed (so its lines are what
+    the graph holds): only offers whose report object changed are rewritten.
+    """
     graph = state_graph(feed_id)
     parts = [f"<{graph}> {_TYPE} <{BN}FeedState> .\n"]
     for name, text in (
@@ -188,9 +241,16 @@ def save_state(
     ):
         if text:
             parts.append(f"<{graph}> <{BN}{name}> {ox.Literal(text)} .\n")
-    for iri in sorted(state.offers):
-        parts.append(_state_entry(graph, state.offers[iri], iri in state.published))
-    return store.replace_graph_ntriples(graph, "".join(parts).encode("utf-8"))
+    head = "".join(parts)
+
+    def render(report: OfferReport, published: bool) -> str:
+        return _state_entry(graph, report, published)
+
+    entries = _entry_texts(render, state)
+    before = previous.cache.get("written_state") if previous is not None else None
+    delta = _write(store, graph, head, entries, before)  # type: ignore[arg-type]
+    state.cache["written_state"] = (head, entries)
+    return delta
 
 
 def state_token(store: Store, feed_id: str) -> str | None:
@@ -293,15 +353,31 @@ def _offer_results(graph: str, report: OfferReport) -> str:
     return str(cached)
 
 
-def save_report(store: Store, feed_id: str, result: ValidationResult) -> str:
-    """Replace the feed's report graph with ``result``'s report; returns the graph IRI."""
+def save_report(
+    store: Store,
+    feed_id: str,
+    result: ValidationResult,
+    *,
+    state: FeedState | None = None,
+    previous: FeedState | None = None,
+) -> str:
+    """Replace the feed's report graph with ``result``'s report; returns the graph IRI.
+
+    ``state`` (the feed state saved with this report) remembers what was written, so that
+    the next run, passing it as ``previous``, rewrites only offers whose report changed.
+    """
     graph = report_graph(feed_id)
     parts = [
         f"<{graph}> {_TYPE} <{SH}ValidationReport> .\n",
         f"<{graph}> {_CONFORMS[result.conforms]}\n",
+        *(_result_lines(graph, p, None) for p in result.other_problems),
     ]
-    for iri in sorted(result.offers):
-        parts.append(_offer_results(graph, result.offers[iri]))
-    parts += [_result_lines(graph, p, None) for p in result.other_problems]
-    store.replace_graph_ntriples(graph, "".join(parts).encode("utf-8"))
+    entries = {
+        iri: (report, False, _offer_results(graph, report))
+        for iri, report in result.offers.items()
+    }
+    before = previous.cache.get("written_report") if previous is not None else None
+    _write(store, graph, "".join(parts), entries, before)  # type: ignore[arg-type]
+    if state is not None:
+        state.cache["written_report"] = ("".join(parts), entries)
     return graph

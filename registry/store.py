@@ -102,6 +102,18 @@ class Store(ABC):
             triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(content, _NT)]
         return self.replace_graph(graph, triples)
 
+    def change_graph_ntriples(self, graph: str, *, remove: bytes, add: bytes) -> GraphDelta:
+        """Remove and add N-Triples lines in one transaction: for a writer that knows what
+        changed (the feed state and report, whose lines are rendered per offer)."""
+        parts = []
+        if remove.strip():
+            parts.append(f"DELETE DATA {{ GRAPH <{graph}> {{ {remove.decode('utf-8')} }} }}")
+        if add.strip():
+            parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{ {add.decode('utf-8')} }} }}")
+        if parts:
+            self.update(" ;\n".join(parts))
+        return GraphDelta(added=add.count(b"\n"), removed=remove.count(b"\n"))
+
     @abstractmethod
     def add(self, graph: str, triples: Iterable[ox.Triple]) -> None:
         """Add triples to ``graph`` in one transaction."""

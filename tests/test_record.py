@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -232,3 +233,36 @@ def test_retention_keeps_everything_without_a_day_limit() -> None:
         write_run(store, _run(n, now - timedelta(days=3000 - n)))
     apply_retention(store, FEED, keep=1, keep_days=0, now=now)
     assert len(read_runs(store, FEED, limit=10)) == 3
+
+
+def test_delta_writes_equal_whole_writes() -> None:
+    """State and report written as per-offer changes hold what a whole rewrite holds."""
+    rng = random.Random(7)
+    by_delta, by_whole = OxigraphStore(None), OxigraphStore(None)
+    reports = {
+        f"https://a.example/k{n}": OfferReport(f"https://a.example/k{n}", "Kurs", f"h{n}")
+        for n in range(30)
+    }
+    previous: FeedState | None = None
+    for round_ in range(5):
+        reports = dict(reports)
+        for iri in rng.sample(sorted(reports), 4):  # changed offers: new report objects
+            warn = problem()
+            warn.severity = rng.choice(["Warning", "Violation"])
+            warn.offer = warn.focus = iri
+            warn.focus_term = ox.NamedNode(iri)
+            reports[iri] = OfferReport(iri, "Kurs", f"h{round_}-{iri}", [warn])
+        reports.pop(rng.choice(sorted(reports)))  # one offer gone
+        published = frozenset(i for i, r in reports.items() if r.conforms)
+        state = FeedState(etag=f'"{round_}"', offers=dict(reports), published=published)
+        result = ValidationResult(offers=dict(reports))
+        save_report(by_delta, "a", result, state=state, previous=previous)
+        save_state(by_delta, "a", state, previous=previous)
+        save_report(by_whole, "a", result)
+        save_state(
+            by_whole, "a", FeedState(etag=state.etag, offers=state.offers, published=published)
+        )
+        for graph in (state_graph("a"), report_graph("a")):
+            assert set(by_delta.triples(graph)) == set(by_whole.triples(graph)), (round_, graph)
+        previous = state
+    assert load_state(by_delta, "a").offers.keys() == reports.keys()
