@@ -81,8 +81,8 @@ def problem_to_dict(problem: Problem) -> dict[str, object]:
         "severity": problem.severity,
         "component": problem.component,
         "shape": problem.shape,
-        "messages": dict(problem.messages),
-        "labels": dict(problem.labels),
+        "messages": dict(sorted(problem.messages.items())),
+        "labels": dict(sorted(problem.labels.items())),
         "value_nt": str(problem.value_term) if problem.value_term is not None else None,
         "focus_nt": str(problem.focus_term) if problem.focus_term is not None else None,
     }

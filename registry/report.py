@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from rich.console import Console
 from rich.markup import escape
 
+from importers.state import problem_to_dict
 from importers.validate import Problem, ValidationResult
 
 from .namespaces import PREFIXES
@@ -161,17 +162,13 @@ def render_text(
     return buffer.getvalue()
 
 
+#: the problem fields a validation report shows (the feed state keeps more)
+_REPORT_FIELDS = ("focus", "path", "value", "severity", "component", "shape", "messages", "labels")
+
+
 def _problem_dict(problem: Problem) -> dict[str, Any]:
-    return {
-        "focus": problem.focus,
-        "path": problem.path,
-        "value": problem.value,
-        "severity": problem.severity,
-        "component": problem.component,
-        "shape": problem.shape,
-        "messages": dict(sorted(problem.messages.items())),
-        "labels": dict(sorted(problem.labels.items())),
-    }
+    data = problem_to_dict(problem)
+    return {name: data[name] for name in _REPORT_FIELDS}
 
 
 def render_json(result: ValidationResult, *, source: str | None = None) -> str:
