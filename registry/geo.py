@@ -2,10 +2,12 @@
 
 Why a committed table: the search must work without a network at run time, and no installable
 package carries German postal codes offline. The region's municipalities (name, main postal
-codes, Kreis AGS, approximate centre) are region data beside the region's Turtle file:
+codes, Kreis AGS, centre) are region data beside the region's Turtle file:
 ``regions/owl.ttl`` → ``regions/owl-places.csv``; another region is another pair of files, named
-in the sources file's ``[region] files``. Coordinates are approximate town centres (two
-decimals, about 1 km) — good for "within 25 km", not for maps.
+in the sources file's ``[region] files``. Coordinates are GeoNames town points (CC BY 4.0;
+a few marked ``coord_source=approximate`` are hand-compiled, about 1 km),
+written by ``python -m registry.places``; ``#`` lines are comments (the source citation) and
+columns beyond name, postal_codes, kreis_ags, lat, lon are ignored here.
 
 ``near`` accepts a place name ("Höxter", "hoexter", "Halle"), a postal code of the table
 ("37671") or "lat,lon"; anything else is a 422 naming ``near``.
@@ -83,7 +85,8 @@ class Gazetteer:
         for path in paths:
             try:
                 with path.open(encoding="utf-8", newline="") as handle:
-                    for row in csv.DictReader(handle):
+                    data = (line for line in handle if not line.startswith("#"))
+                    for row in csv.DictReader(data):
                         places.append(
                             Place(
                                 name=row["name"],
