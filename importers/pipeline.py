@@ -7,15 +7,16 @@ records the run and publishes a snapshot. A failure in any stage before the swap
 record with a reason, and the last good graph stays published.
 
 Concurrency: :func:`prepare` runs in ``[harvest] processes`` worker processes (spawned once
-and kept for later harvests), at most ``concurrency`` feeds at a time; the calling process is
-the one writer. Parsing and SHACL validation are CPU work under one interpreter lock, so
-threads would share one core: measured at 10k offers, the process pool takes a cold harvest
-from one core to two. A worker gets the feed state as content hashes (and the violations of
-unchanged offers, which decide quarantine) and sends back the graph to publish as N-Triples
-text; the writer puts its own reports back for the offers the worker found unchanged, so
-their rendered report and state lines are reused. With ``processes = 0``, or a validator
-passed in (tests), threads do the same; validation then holds a lock (sharing the shapes
-graph across threads is not documented as safe).
+and kept for later harvests), one feed per process at a time; the calling process is the one
+writer. A worker that dies (out of memory on a monstrous feed) fails its feed's run, not the
+harvest, and the pool is started anew. Parsing and SHACL validation are CPU work under one
+interpreter lock, so threads would share one core: measured at 10k offers, the process pool
+takes a cold harvest from one core to two. A worker gets the feed state as content hashes
+(and the violations of unchanged offers, which decide quarantine) and sends back the graph to
+publish as N-Triples text; the writer puts its own reports back for the offers the worker
+found unchanged, so their rendered report and state lines are reused. With ``processes = 0``,
+or a validator passed in (tests), threads do the same; validation then holds a lock (sharing
+the shapes graph across threads is not documented as safe).
 
 Steady state: a 304 stops after the request; a 200 with the same content hash as the last good
 fetch (and the same shapes) stops before parsing; otherwise unchanged offers reuse their reports
@@ -38,6 +39,7 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     as_completed,
 )
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -275,6 +277,20 @@ def _prepare_in_worker(
     return out
 
 
+def _outcome(future: Future[Prepared], feed: Feed, partner: Partner) -> Prepared:
+    """The worker's result, or a failed run when the worker could not deliver one."""
+    global _POOL
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        with _POOL_LOCK:
+            _POOL = None  # the next harvest starts fresh workers
+        message = "the worker process ended abruptly (out of memory?); the last good graph stays"
+    except Exception as exc:  # e.g. a result that could not be sent back
+        message = f"the worker failed ({type(exc).__name__}): {exc}"
+    return Prepared(feed=feed, partner=partner, started=_now(), outcome="Failed", message=message)
+
+
 def _restore(prepared: Prepared, state: FeedState) -> Prepared:
     """Put the writer's own reports back where the worker reused a stand-in."""
     if prepared.validation is not None:
@@ -473,7 +489,9 @@ def harvest(
                 )
             futures[future] = feed
         for future in as_completed(futures):
-            prepared = _restore(future.result(), states[futures[future].id])
+            feed = futures[future]
+            prepared = _outcome(future, feed, sources.partner(feed.partner_id))
+            prepared = _restore(prepared, states[feed.id])
             if on_event:
                 on_event(prepared.feed.id, "load")
             record = commit(

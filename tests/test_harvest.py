@@ -271,3 +271,51 @@ def test_cli_configuration_errors_exit_2(tmp_path: Path) -> None:
         )
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_worker_processes_keep_quarantine_of_unchanged_offers(
+    feed_server: FeedServer, empty_store: OxigraphStore, make_feed: Callable[..., bytes]
+) -> None:
+    """In worker processes, an unchanged invalid offer stays quarantined when its feed
+    changes elsewhere (the worker only gets hashes and violations of the old reports)."""
+    sources = sources_for(feed_server, processes=1)
+    feed_server.routes["/b.ttl"] = Reply(make_feed(NS_B, range(1)))
+    feed_server.routes["/a.ttl"] = Reply(make_feed(NS_A, range(3), invalid=(1,)))
+    first = harvest(sources, empty_store, fetch_config=FETCH, feed_ids=["a"], load_vocabulary=False)
+    feed_server.routes["/a.ttl"] = Reply(make_feed(NS_A, range(4), invalid=(1,)))
+    (run,) = harvest(
+        sources, empty_store, fetch_config=FETCH, feed_ids=["a"], load_vocabulary=False
+    )
+    assert first[0].rejected == run.rejected == [NS_A + "kurs/1"]
+    assert run.offers_revalidated == 1 and run.offers_published == 3
+    assert offers_in(empty_store, "a") == {NS_A + f"kurs/{n}" for n in (0, 2, 3)}
+    # the writer's own reports are back in the state: warnings and names, not stand-ins
+    state = load_state(empty_store, "a")
+    assert state.offers[NS_A + "kurs/1"].violations and state.offers[NS_A + "kurs/0"].name
+
+
+def test_a_dead_worker_fails_its_feed_not_the_harvest() -> None:
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from importers import pipeline
+
+    sources = sources_from_dict(
+        {
+            "partner": [
+                {
+                    "id": "a",
+                    "name": "A",
+                    "namespaces": [NS_A],
+                    "feed": [{"id": "a", "url": "http://a.example/f"}],
+                }
+            ]
+        }
+    )
+    feed = sources.select(None)[0]
+    future: Future[pipeline.Prepared] = Future()
+    future.set_exception(BrokenProcessPool("gone"))
+    pipeline._POOL = (1, None)  # type: ignore[assignment]
+    prepared = pipeline._outcome(future, feed, sources.partner("a"))
+    assert prepared.outcome == "Failed" and "ended abruptly" in (prepared.message or "")
+    assert pipeline._POOL is None  # the next harvest starts new workers
