@@ -168,10 +168,14 @@ def cached(
     media: str,
     body: Callable[[], bytes],
     extra_key: str = "",
+    generation: str | None = None,
 ) -> Response:
     """Answer with ``body()`` under an ETag of (generation, request, media, ``extra_key`` —
-    e.g. the day the answer depends on), or 304."""
-    parts = (catalogue.generation, request.url.path, str(request.url.query), media, extra_key)
+    e.g. the day the answer depends on), or 304. ``generation``: the catalogue generation
+    the caller already read for this request (read once, so ETag and body agree)."""
+    if generation is None:
+        generation = catalogue.generation
+    parts = (generation, request.url.path, str(request.url.query), media, extra_key)
     key = "\n".join(parts).encode("utf-8")
     etag = '"' + hashlib.sha256(key).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
@@ -386,6 +390,7 @@ def api_router(catalogue: Catalogue, settings: ServerSettings) -> APIRouter:
             today=today,
             gazetteer=gazetteer,
         )
+        generation = catalogue.generation
 
         def body() -> bytes:
             page = catalogue.index.search(
@@ -412,10 +417,12 @@ def api_router(catalogue: Catalogue, settings: ServerSettings) -> APIRouter:
             }
             if "facets" in page.extra:
                 out["total"] = page.extra["total"]
-                out["facets"] = facet_labels.render(page.extra["facets"], lang)
+                out["facets"] = facet_labels.render(page.extra["facets"], lang, generation)
             return _dumps(out)
 
-        return cached(request, catalogue, media, body, extra_key=today.isoformat())
+        return cached(
+            request, catalogue, media, body, extra_key=today.isoformat(), generation=generation
+        )
 
     @router.get("/offers/by-iri", include_in_schema=False)
     def get_offer_by_iri(request: Request, iri: str, lang: str = "de") -> Response:

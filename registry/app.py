@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -45,9 +46,24 @@ from .selfdesc import selfdesc_router
 from .sparql import sparql_router
 from .store import OxigraphStore
 
-__all__ = ["Harvester", "Metrics", "create_app", "pipeline_harvester", "render_error"]
+__all__ = [
+    "READ_THREADS",
+    "Harvester",
+    "Metrics",
+    "create_app",
+    "pipeline_harvester",
+    "render_error",
+]
 
 log = logging.getLogger("bildungsnetz.app")
+
+#: threads that run the sync endpoints (anyio's default is 40). Why few: the endpoints are
+#: mostly Python under one GIL; 32 connections on 40 threads spent their time handing the GIL
+#: around (server CPU per ``GET /offers`` answer 12–16 ms against 7–8 ms with 4 threads, and
+#: half the throughput, bench/README.md 2026-11-21). 4 still lets SQLite work (outside the
+#: GIL) overlap; more requests wait in the event loop, which costs nothing. A slow sync request
+#: (a large page, a harvest history) holds one of them while it runs.
+READ_THREADS = 4
 
 #: ``harvester(catalogue)`` harvests sources into the catalogue's store and re-indexes them
 Harvester = Callable[[Catalogue], None]
@@ -201,6 +217,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = READ_THREADS
         if pool is not None:
             await pool.start()
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -48,6 +49,7 @@ from .offer_index import OfferIndex, Term
 from .store import OxigraphStore, SnapshotReader, Store
 
 __all__ = [
+    "GENERATION_TTL_S",
     "JSONLD_CONTEXT",
     "Catalogue",
     "describe",
@@ -61,6 +63,10 @@ JSONLD_CONTEXT: dict[str, str] = {
     "@vocab": SCHEMA,
     **{p: iri for p, iri in PREFIXES.items() if p not in ("schema",)},
 }
+
+#: seconds a computed :attr:`Catalogue.generation` is trusted before the snapshot pointer and
+#: the index generation are read again (a write through this process is seen at once)
+GENERATION_TTL_S = 0.25
 
 #: predicates an offer's description follows beyond its own triples (runs, prices, places …)
 _OFFER_LINKS = {
@@ -237,6 +243,8 @@ class Catalogue:
         self._memory_generation = 0
         self._reader_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
+        #: (valid until (monotonic s), index writes seen, value) of the last computed generation
+        self._generation: tuple[float, int, str] | None = None
 
     # -- the snapshot --------------------------------------------------------------------
     def ox_store(self) -> ox.Store:
@@ -249,12 +257,29 @@ class Catalogue:
 
     @property
     def generation(self) -> str:
-        """Changes whenever readers may see different data (part of every ETag)."""
+        """Changes whenever readers may see different data (part of every ETag).
+
+        Why cached: every request needs it (ETag, facet labels) and reading it means reading
+        ``snapshots/CURRENT`` under the reader lock plus a query of the index; that was a
+        quarter of a ``GET /offers``. The value is trusted for :data:`GENERATION_TTL_S`; a
+        re-index or publish through this process (:meth:`refresh`, any write to the index)
+        is seen at once, a snapshot or index written by another process within the TTL.
+        """
+        cached = self._generation
+        writes = self.index.writes
+        if cached is not None and cached[1] == writes and time.monotonic() < cached[0]:
+            return cached[2]
         snap = None
         if self._reader is not None:
             self.ox_store()
             snap = self._reader.generation
-        return f"{snap or self._memory_generation}.{self.index.generation}"
+        value = f"{snap or self._memory_generation}.{self.index.generation}"
+        self._generation = (time.monotonic() + GENERATION_TTL_S, writes, value)
+        return value
+
+    def invalidate(self) -> None:
+        """Forget the cached generation (after this process published or re-indexed)."""
+        self._generation = None
 
     def query(self, sparql: str) -> Any:
         from .store import _run_query  # one place translates pyoxigraph's errors
@@ -281,14 +306,18 @@ class Catalogue:
         """Publish the writer's state (unless the caller just did) and re-index
         ``source_ids`` (every source graph in the store when None)."""
         with self._refresh_lock:
-            if publish:
-                self.store.publish()
-            self._memory_generation += 1
-            if source_ids is None:
-                self.index.rebuild_all(_Reader(self), self.partner_of)
-            else:
-                for sid in source_ids:
-                    self.index.rebuild_source(_Reader(self), sid, self.partner_of(sid))
+            try:
+                if publish:
+                    self.store.publish()
+                self._memory_generation += 1
+                self.invalidate()
+                if source_ids is None:
+                    self.index.rebuild_all(_Reader(self), self.partner_of)
+                else:
+                    for sid in source_ids:
+                        self.index.rebuild_source(_Reader(self), sid, self.partner_of(sid))
+            finally:
+                self.invalidate()
 
     # -- offers --------------------------------------------------------------------------
     def offer_triples(self, iri: str) -> list[ox.Triple]:

@@ -6,7 +6,9 @@ question to an indexed SQLite table takes a millisecond or two. The store stays 
 index holds one row per course run (offer IRI, run IRI, the filterable fields and a JSON summary
 of the offer) and is rebuilt *per source* after each swap of that source's graph — delete the
 source's rows, insert the new ones, in one SQLite transaction — and can be rebuilt whole from the
-store at any time (``OfferIndex.rebuild_all``).
+store at any time (``OfferIndex.rebuild_all``). Each row also carries its offer's integer key
+(table ``offers``, IRI → key, kept while any source lists the offer): facets and totals count
+distinct offers, and counting integers costs about half of counting IRIs.
 
 The database lives beside the store (``STORE/offers.sqlite``) in WAL mode: one writer (the
 process that owns the store) and any number of concurrent readers that never block it.
@@ -26,6 +28,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,6 +54,7 @@ from .search_query import run_search
 
 __all__ = [
     "DEFAULT_RADIUS_KM",
+    "GENERATION_TTL_S",
     "RADIUS_RANGE",
     "ROLLUPS",
     "SCHEMA_VERSION",
@@ -69,8 +73,10 @@ _AGS = re.compile(r"^[0-9]{5}([0-9]{3})?$")
 
 _SCHEMA = (
     """
+CREATE TABLE IF NOT EXISTS offers (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
+    offer INTEGER NOT NULL,
     offer_iri TEXT NOT NULL,
     run_iri TEXT NOT NULL,
     source TEXT NOT NULL,
@@ -99,7 +105,7 @@ CREATE INDEX IF NOT EXISTS runs_kreis ON runs (kreis, sort_key);
 CREATE INDEX IF NOT EXISTS runs_mode ON runs (mode, sort_key);
 CREATE INDEX IF NOT EXISTS runs_rollup ON runs (mode_rollup, sort_key);
 CREATE INDEX IF NOT EXISTS runs_provider ON runs (provider, sort_key);
-CREATE INDEX IF NOT EXISTS runs_offer ON runs (offer_iri, sort_key, run_iri);
+CREATE INDEX IF NOT EXISTS runs_offer ON runs (offer, sort_key, run_iri);
 CREATE TABLE IF NOT EXISTS run_funding (
     code TEXT NOT NULL, run INTEGER NOT NULL, iri TEXT, PRIMARY KEY (code, run)
 ) WITHOUT ROWID;
@@ -110,9 +116,20 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
     + FTS_SCHEMA
 )
+#: seconds a read of the index generation is trusted (see :attr:`OfferIndex.generation`)
+GENERATION_TTL_S = 0.25
 #: bumped when the tables change: an index of another version is dropped and rebuilt
-SCHEMA_VERSION = "4"
-_TABLES = ("runs", "run_summary", "run_text", "run_funding", "run_topic", "meta", "run_fts")
+SCHEMA_VERSION = "5"
+_TABLES = (
+    "offers",
+    "runs",
+    "run_summary",
+    "run_text",
+    "run_funding",
+    "run_topic",
+    "meta",
+    "run_fts",
+)
 
 
 # -- filters and cursors ---------------------------------------------------------------------
@@ -343,6 +360,12 @@ class OfferIndex:
         #: places for runs without coordinates (the catalogue sets the configured region's)
         self.gazetteer: Gazetteer | None = gazetteer_for()
         self._facet_cache: dict[Any, dict[str, Any]] = {}
+        #: facet answers of the unfiltered catalogue and single facet filters, per generation
+        self._base_facets: dict[Any, dict[str, Any]] = {}
+        #: writes through this object (each commits a new generation): cached reads of the
+        #: generation are dropped at once when it moves
+        self._writes = 0
+        self._generation: tuple[float, int, int] | None = None
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
         self._check_version(conn)
@@ -370,9 +393,10 @@ class OfferIndex:
         """Empty every table (``bildungsnetz reindex`` rebuilds from the store afterwards)."""
         conn = self._conn()
         with self._write_lock, conn:
-            for table in ("runs", "run_summary", "run_text", "run_funding", "run_topic"):
+            for table in ("offers", "runs", "run_summary", "run_text", "run_funding", "run_topic"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("DELETE FROM run_fts")
+        self._writes += 1
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -395,6 +419,8 @@ class OfferIndex:
         conn = self._conn()
         count = 0
         with self._write_lock, conn:
+            sql = "SELECT DISTINCT offer FROM runs WHERE source = ?"
+            old_offers = [r[0] for r in conn.execute(sql, (source_id,))]
             old = [r[0] for r in conn.execute("SELECT id FROM runs WHERE source = ?", (source_id,))]
             if old:
                 conn.executemany("DELETE FROM run_funding WHERE run = ?", [(i,) for i in old])
@@ -405,11 +431,12 @@ class OfferIndex:
                 conn.execute("DELETE FROM runs WHERE source = ?", (source_id,))
             for row in rows:
                 cur = conn.execute(
-                    "INSERT OR IGNORE INTO runs (offer_iri, run_iri, source, provider, "
+                    "INSERT OR IGNORE INTO runs (offer, offer_iri, run_iri, source, provider, "
                     "start_date, end_date, sort_key, kreis, kreis_ags, mode, mode_rollup, price, "
                     "language, lat, lon, provider_name, mode_iri, eqf) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
+                        _offer_key(conn, row["offer_iri"]),
                         row["offer_iri"],
                         row["run_iri"],
                         row["source"],
@@ -455,10 +482,17 @@ class OfferIndex:
                     "INSERT OR IGNORE INTO run_topic (topic, run) VALUES (?, ?)",
                     [(t, run_id) for t in topic_keys],
                 )
+            # offers of the old rows that no source lists any more (the others keep their key)
+            conn.executemany(
+                "DELETE FROM offers WHERE id = ? AND NOT EXISTS "
+                "(SELECT 1 FROM runs WHERE runs.offer = offers.id)",
+                [(o,) for o in old_offers],
+            )
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) "
                 "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
             )
+        self._writes += 1
         conn.execute("PRAGMA optimize")  # keeps the planner's statistics current
         return count
 
@@ -482,9 +516,23 @@ class OfferIndex:
 
     # -- reading --------------------------------------------------------------------------
     @property
+    def writes(self) -> int:
+        """How many writes this object committed (moves with every re-index here)."""
+        return self._writes
+
+    @property
     def generation(self) -> int:
+        """The number of committed re-indexes; read from the table at most every
+        :data:`GENERATION_TTL_S` (another process's re-index shows within that), at once
+        after a write through this object."""
+        cached = self._generation
+        writes = self._writes
+        if cached is not None and cached[1] == writes and time.monotonic() < cached[0]:
+            return cached[2]
         row = self._conn().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        return int(row[0]) if row else 0
+        value = int(row[0]) if row else 0
+        self._generation = (time.monotonic() + GENERATION_TTL_S, writes, value)
+        return value
 
     def sources(self) -> list[str]:
         return [r[0] for r in self._conn().execute("SELECT DISTINCT source FROM runs")]
@@ -497,9 +545,9 @@ class OfferIndex:
 
     def count_offers(self, provider: str | None = None) -> int:
         if provider is None:
-            sql, args = "SELECT count(DISTINCT offer_iri) FROM runs", ()
+            sql, args = "SELECT count(DISTINCT offer) FROM runs", ()
         else:
-            sql = "SELECT count(DISTINCT offer_iri) FROM runs WHERE provider = ?"
+            sql = "SELECT count(DISTINCT offer) FROM runs WHERE provider = ?"
             args = (provider,)  # type: ignore[assignment]
         return int(self._conn().execute(sql, args).fetchone()[0])
 
@@ -541,7 +589,15 @@ class OfferIndex:
             facets=facets,
             generation=self.generation,
             cache=self._facet_cache,
+            pinned=self._base_facets,
         )
+
+
+def _offer_key(conn: sqlite3.Connection, iri: str) -> int:
+    """The integer key of offer ``iri`` (made on first use). Why: facets and totals count
+    distinct offers, and counting integers is much cheaper than counting IRIs."""
+    conn.execute("INSERT OR IGNORE INTO offers (iri) VALUES (?)", (iri,))
+    return int(conn.execute("SELECT id FROM offers WHERE iri = ?", (iri,)).fetchone()[0])
 
 
 def _dist(lat1: float | None, lon1: float | None, lat2: float, lon2: float) -> float | None:

@@ -16,7 +16,7 @@ that is a compound the index does not hold is split against the index vocabulary
 
 Facets count distinct *offers* (an offer counts once per value when at least one of its runs
 that the filters select has that value), per dimension (not excluding the dimension's own
-filter), on a temporary table of the matching run ids filled once per request.
+filter), on a temporary table of the matching runs' facet columns filled once per request.
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ __all__ = [
     "FACETS",
     "FTS_COLUMNS",
     "FTS_SCHEMA",
+    "HIT_COLUMNS",
     "MAX_QUERY_CHARS",
     "MAX_TERMS",
+    "TOTAL",
     "bm25_expression",
     "delete_rows",
     "facet_counts",
@@ -64,24 +66,41 @@ FTS_SCHEMA = (
 MAX_QUERY_CHARS = 200
 #: terms beyond this many are ignored
 MAX_TERMS = 12
-#: facet name → SQL giving (value, count of distinct offers) over the run ids in ``temp.hits``
+#: columns of the matching runs copied into ``temp.hit_runs`` once per counted request: the
+#: facet queries then scan that narrow table instead of looking each run up in ``runs``
+HIT_COLUMNS = (
+    "id",
+    "offer",
+    "kreis_ags",
+    "kreis",
+    "mode",
+    "mode_iri",
+    "provider",
+    "provider_name",
+    "language",
+    "eqf",
+)
+#: facet name → SQL giving (value, IRI or name, count of distinct offers by their integer key)
+#: over the matching runs in ``temp.hit_runs``
 FACETS: dict[str, str] = {
-    "kreis": "SELECT kreis_ags, kreis, count(DISTINCT offer_iri) FROM runs "
-    "WHERE runs.id IN temp.hits AND kreis_ags IS NOT NULL GROUP BY kreis_ags, kreis",
-    "mode": "SELECT mode, mode_iri, count(DISTINCT offer_iri) FROM runs "
-    "WHERE runs.id IN temp.hits AND mode IS NOT NULL GROUP BY mode, mode_iri",
-    "funding": "SELECT f.code, f.iri, count(DISTINCT r.offer_iri) FROM temp.hits h "
-    "CROSS JOIN run_funding f ON f.run = h.id JOIN runs r ON r.id = h.id GROUP BY f.code, f.iri",
-    "topic": "SELECT t.topic, t.topic, count(DISTINCT r.offer_iri) FROM temp.hits h "
-    "CROSS JOIN run_topic t ON t.run = h.id JOIN runs r ON r.id = h.id "
-    "WHERE t.topic NOT LIKE 'slug:%' GROUP BY t.topic",
-    "provider": "SELECT provider, provider_name, count(DISTINCT offer_iri) FROM runs "
-    "WHERE runs.id IN temp.hits AND provider IS NOT NULL GROUP BY provider",
-    "language": "SELECT language, language, count(DISTINCT offer_iri) FROM runs "
-    "WHERE runs.id IN temp.hits AND language IS NOT NULL GROUP BY language",
-    "eqf": "SELECT eqf, eqf, count(DISTINCT offer_iri) FROM runs WHERE runs.id IN temp.hits "
-    "AND eqf IS NOT NULL GROUP BY eqf",
+    "kreis": "SELECT kreis_ags, kreis, count(DISTINCT offer) FROM temp.hit_runs "
+    "WHERE kreis_ags IS NOT NULL GROUP BY kreis_ags, kreis",
+    "mode": "SELECT mode, mode_iri, count(DISTINCT offer) FROM temp.hit_runs "
+    "WHERE mode IS NOT NULL GROUP BY mode, mode_iri",
+    # CROSS JOIN fixes the order hits → values: else SQLite may scan all values for a few hits
+    "funding": "SELECT f.code, f.iri, count(DISTINCT h.offer) FROM temp.hit_runs h "
+    "CROSS JOIN run_funding f ON f.run = h.id GROUP BY f.code, f.iri",
+    "topic": "SELECT t.topic, t.topic, count(DISTINCT h.offer) FROM temp.hit_runs h "
+    "CROSS JOIN run_topic t ON t.run = h.id WHERE t.topic NOT LIKE 'slug:%' GROUP BY t.topic",
+    "provider": "SELECT provider, provider_name, count(DISTINCT offer) FROM temp.hit_runs "
+    "WHERE provider IS NOT NULL GROUP BY provider",
+    "language": "SELECT language, language, count(DISTINCT offer) FROM temp.hit_runs "
+    "WHERE language IS NOT NULL GROUP BY language",
+    "eqf": "SELECT eqf, eqf, count(DISTINCT offer) FROM temp.hit_runs "
+    "WHERE eqf IS NOT NULL GROUP BY eqf",
 }
+#: the number of distinct offers among the matching runs
+TOTAL = "SELECT count(DISTINCT offer) FROM temp.hit_runs"
 
 
 def bm25_expression() -> str:
@@ -161,7 +180,7 @@ def fts_query(conn: sqlite3.Connection, q: str, *, any_term: bool = False) -> st
 
 
 def facet_counts(conn: sqlite3.Connection) -> dict[str, list[tuple[str, str | None, int]]]:
-    """(value, IRI or name, count) per facet over ``temp.hits``, most frequent first."""
+    """(value, IRI or name, count) per facet over ``temp.hit_runs``, most frequent first."""
     out: dict[str, list[tuple[str, str | None, int]]] = {}
     for name, sql in FACETS.items():
         rows = [(str(r[0]), r[1], int(r[2])) for r in conn.execute(sql)]
@@ -170,8 +189,19 @@ def facet_counts(conn: sqlite3.Connection) -> dict[str, list[tuple[str, str | No
     return out
 
 
-def fill_hits(conn: sqlite3.Connection, select_ids: str, args: list[Any]) -> None:
-    """Fill ``temp.hits`` with the ids ``select_ids`` returns (once per request)."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS hits (id INTEGER PRIMARY KEY)")
-    conn.execute("DELETE FROM temp.hits")
-    conn.execute("INSERT OR IGNORE INTO temp.hits (id) " + select_ids, args)
+def fill_hits(conn: sqlite3.Connection, from_where: str, args: list[Any]) -> None:
+    """Fill ``temp.hit_runs`` with the :data:`HIT_COLUMNS` of the runs ``from_where`` (``FROM
+    … WHERE …`` over table ``runs``) selects (once per counted request)."""
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS hit_runs (id INTEGER PRIMARY KEY, "
+        + ", ".join(HIT_COLUMNS[1:])
+        + ")"
+    )
+    conn.execute("DELETE FROM temp.hit_runs")
+    conn.execute(
+        f"INSERT OR IGNORE INTO temp.hit_runs ({', '.join(HIT_COLUMNS)}) SELECT "
+        + ", ".join("runs." + c for c in HIT_COLUMNS)
+        + " "
+        + from_where,
+        args,
+    )

@@ -42,17 +42,25 @@ class FacetLabels:
         self._lock = threading.Lock()
         self._cached: tuple[str, Labels] | None = None
 
-    def labels(self) -> Labels:
-        generation = self.catalogue.generation.split(".")[0]
+    def labels(self, generation: str | None = None) -> Labels:
+        """The labels of the vocabulary of ``generation`` (the catalogue's current one when
+        None), read once per snapshot."""
+        snapshot = (generation or self.catalogue.generation).split(".")[0]
+        cached = self._cached
+        if cached is not None and cached[0] == snapshot:
+            return cached[1]
         with self._lock:
-            if self._cached is None or self._cached[0] != generation:
-                self._cached = (generation, vocabulary_labels(self.catalogue))
+            if self._cached is None or self._cached[0] != snapshot:
+                self._cached = (snapshot, vocabulary_labels(self.catalogue))
             return self._cached[1]
 
     def render(
-        self, counts: dict[str, list[tuple[str, str | None, int]]], lang: str
+        self,
+        counts: dict[str, list[tuple[str, str | None, int]]],
+        lang: str,
+        generation: str | None = None,
     ) -> dict[str, list[dict[str, Any]]]:
-        labels = self.labels()
+        labels = self.labels(generation)
         out: dict[str, list[dict[str, Any]]] = {}
         for name, rows in counts.items():
             entries = []

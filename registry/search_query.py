@@ -24,18 +24,35 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidParameter
-from .search import bm25_expression, facet_counts, fill_hits, fts_query
+from .search import TOTAL, bm25_expression, facet_counts, fill_hits, fts_query
 
 if TYPE_CHECKING:
     from .offer_index import OfferFilters, OfferPage
 
-__all__ = ["MAX_RUNS_PER_ITEM", "RUN_FIELDS", "offer_item", "run_search"]
+__all__ = ["MAX_RUNS_PER_ITEM", "RUN_FIELDS", "is_base", "offer_item", "run_search"]
 
 _RANK_MARK = "@rank"
 #: third element of a date-order cursor (an offer cursor, not one of a run)
 _OFFER_MARK = "@offer"
 #: facet answers kept per index (the next pages of a query, the portal's start page)
 _CACHE_SIZE = 256
+#: filters whose facet answers are kept for the whole index generation when at most one is set
+#: (the portal's start page and its one-click refinements: few, and asked again and again)
+_BASE_FILTERS = (
+    "kreis",
+    "kreis_iri",
+    "mode",
+    "rollup",
+    "eqf",
+    "funding",
+    "topic",
+    "topic_slug",
+    "provider",
+)
+#: at most this many pinned answers (one per facet value of the catalogue is far fewer)
+_PINNED_SIZE = 1024
+#: filters that only decide which runs count as current; they do not make a filter set rarer
+_CONTEXT_FILTERS = ("today", "include_past")
 #: matching runs listed per item (``run_count`` says how many there are)
 MAX_RUNS_PER_ITEM = 20
 #: fields of a run summary that belong to the run, not to the offer
@@ -141,7 +158,7 @@ def _date_page(
     where, args = _where(conn, f, None)
     inner, inner_args = _where(conn, f, None, "r2")
     earlier = (
-        "NOT EXISTS (SELECT 1 FROM runs AS r2 WHERE r2.offer_iri = runs.offer_iri "
+        "NOT EXISTS (SELECT 1 FROM runs AS r2 WHERE r2.offer = runs.offer "
         "AND (r2.sort_key, r2.run_iri) < (runs.sort_key, runs.run_iri)"
         + "".join(" AND " + w for w in inner)
         + ")"
@@ -176,12 +193,12 @@ def _rank_page(
     where, args = _where(conn, f, match)
     # bm25() cannot stand in an aggregate: score the runs first, then group them by offer
     sql = (
-        "WITH scored AS MATERIALIZED (SELECT runs.offer_iri AS offer, "
+        "WITH scored AS MATERIALIZED (SELECT runs.offer AS offer, runs.offer_iri AS iri, "
         f"{bm25_expression()} AS score, runs.sort_key AS sort_key, runs.id AS id "
         "FROM run_fts JOIN runs ON runs.id = run_fts.rowid WHERE "
         + " AND ".join(where)
-        + ") SELECT offer, min(score) AS best, min(sort_key) AS first, group_concat(id) "
-        "FROM scored GROUP BY offer ORDER BY best, first, offer LIMIT ? OFFSET ?"
+        + ") SELECT min(iri) AS iri, min(score) AS best, min(sort_key) AS first, "
+        "group_concat(id) FROM scored GROUP BY offer ORDER BY best, first, iri LIMIT ? OFFSET ?"
     )
     rows = conn.execute(sql, [*args, limit + 1, offset]).fetchall()
     page = rows[:limit]
@@ -258,9 +275,12 @@ def run_search(
     facets: bool,
     generation: int,
     cache: dict[Any, dict[str, Any]] | None = None,
+    pinned: dict[Any, dict[str, Any]] | None = None,
 ) -> OfferPage:
     """One page of offers (and, when asked, the facet counts) for the filters ``f``; facet
-    counts are kept in ``cache`` by (generation, filters), so paging counts once."""
+    counts are kept in ``cache`` by (generation, filters), so paging counts once; those of the
+    unfiltered catalogue and of a single facet filter in ``pinned`` for the whole generation
+    (the long tail of other filter sets cannot push them out of ``cache``)."""
     from .offer_index import OfferPage
 
     match = fts_query(conn, f.q) if f.q else None
@@ -292,7 +312,14 @@ def run_search(
     _mark_stale(conn, items, f)
     extra: dict[str, Any] = {}
     if facets:
-        extra = _facets(conn, f, match, generation, cache)
+        keep = cache
+        if pinned is not None and match is None and is_base(f):
+            stale = [k for k in list(pinned) if k[0] != generation]
+            for key in stale:  # answers of an older generation are never asked again
+                pinned.pop(key, None)
+            if len(pinned) < _PINNED_SIZE:  # values are user text: bounded all the same
+                keep = pinned
+        extra = _facets(conn, f, match, generation, keep, _CACHE_SIZE if keep is cache else 0)
     return OfferPage(items=items, next_cursor=next_cursor, generation=generation, extra=extra)
 
 
@@ -302,23 +329,33 @@ def _facets(
     match: str | None,
     generation: int,
     cache: dict[Any, dict[str, Any]] | None,
+    bound: int = _CACHE_SIZE,
 ) -> dict[str, Any]:
-    """Facet counts and ``total``, in distinct offers, of the runs the filters select."""
+    """Facet counts and ``total``, in distinct offers, of the runs the filters select; kept
+    in ``cache``, whose oldest answer goes first when it holds ``bound`` (0: no bound)."""
     cache_key = (generation, f.key(), match)
     if cache is not None and cache_key in cache:
         return dict(cache[cache_key])
     where, args = _where(conn, f, match)
     source = "run_fts JOIN runs ON runs.id = run_fts.rowid" if match is not None else "runs"
-    ids = f"SELECT runs.id FROM {source}" + (" WHERE " + " AND ".join(where) if where else "")
-    fill_hits(conn, ids, args)
+    fill_hits(conn, f"FROM {source}" + (" WHERE " + " AND ".join(where) if where else ""), args)
     extra: dict[str, Any] = {"facets": facet_counts(conn)}
-    total = "SELECT count(DISTINCT offer_iri) FROM runs WHERE id IN temp.hits"
-    extra["total"] = int(conn.execute(total).fetchone()[0])
+    extra["total"] = int(conn.execute(TOTAL).fetchone()[0])
     if cache is not None:
-        if len(cache) >= _CACHE_SIZE:
-            cache.pop(next(iter(cache)))
+        if bound and len(cache) >= bound:
+            cache.pop(next(iter(cache)), None)
         cache[cache_key] = dict(extra)
     return extra
+
+
+def is_base(f: OfferFilters) -> bool:
+    """No filter, or a single facet filter (besides today and ``include_past``)."""
+    set_filters = [
+        k
+        for k, v in vars(f).items()
+        if v is not None and v is not False and k not in _CONTEXT_FILTERS
+    ]
+    return len(set_filters) <= 1 and all(k in _BASE_FILTERS for k in set_filters)
 
 
 def _exists(conn: sqlite3.Connection, where: list[str], args: list[Any]) -> bool:

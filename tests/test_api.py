@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -167,3 +168,37 @@ def test_health_metrics_and_docs(client: TestClient) -> None:
     assert answer["schema"]["$ref"].endswith("/OfferList")
     hit = spec["components"]["schemas"]["OfferHit"]["properties"]
     assert {"runs", "run_count", "next_start_date", "distance_km", "score"} <= set(hit)
+
+
+def test_generation_moves_at_once_after_a_refresh_and_soon_after_other_writers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generation (and so every ETag) is kept in memory: a re-index through this process
+    shows at once; a snapshot or index written by another process within the TTL."""
+    import time
+
+    from registry import catalogue as catalogue_mod
+    from registry import offer_index as index_mod
+    from registry.catalogue import Catalogue
+    from registry.offer_index import OfferIndex
+
+    monkeypatch.setattr(catalogue_mod, "GENERATION_TTL_S", 0.2)
+    monkeypatch.setattr(index_mod, "GENERATION_TTL_S", 0.2)
+    app, store = example_app(tmp_path / "store")
+    with TestClient(app) as client:
+        catalogue: Catalogue = app.state.catalogue
+        etag = client.get("/offers", params={"limit": 2}).headers["etag"]
+        before = catalogue.generation
+        source = catalogue.index.sources()[0]
+        catalogue.refresh([source])  # publishes a snapshot and re-indexes, no waiting
+        after = catalogue.generation
+        assert after != before
+        assert after.split(".")[0] != before.split(".")[0]  # the new snapshot
+        fresh = client.get("/offers", params={"limit": 2}, headers={"If-None-Match": etag})
+        assert fresh.status_code == 200 and fresh.headers["etag"] != etag
+        other = OfferIndex(catalogue.index.path)  # another writer of the same index file
+        other.replace_source("elsewhere", [])
+        other.close()
+        time.sleep(0.25)
+        assert catalogue.generation.split(".")[1] == str(int(after.split(".")[1]) + 1)
+    store.close()

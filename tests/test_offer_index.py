@@ -13,7 +13,13 @@ from webapp import example_store
 from registry.errors import InvalidParameter
 from registry.geo import gazetteer_for
 from registry.namespaces import SCHEMA, SOURCE
-from registry.offer_index import OfferFilters, OfferIndex, decode_cursor, rollup_of
+from registry.offer_index import (
+    OfferFilters,
+    OfferIndex,
+    decode_cursor,
+    extract_runs,
+    rollup_of,
+)
 from registry.store import OxigraphStore
 
 
@@ -183,3 +189,70 @@ def test_rollup_by_code() -> None:
     assert rollup_of("202") == "digital"
     assert rollup_of("303") == "kombiniert"
     assert rollup_of("xyz") is None
+
+
+def test_offer_keys_follow_the_rows(tmp_path: Path) -> None:
+    """Every run carries the integer key of its offer; keys of unchanged offers survive a
+    re-index, the key of an offer no source lists any more goes."""
+    store = example_store(tmp_path / "store")
+    idx = OfferIndex(tmp_path / "offers.sqlite")
+    idx.rebuild_all(store, lambda sid: sid)
+    conn = idx._conn()
+
+    def keys() -> dict[str, int]:
+        return dict(conn.execute("SELECT iri, id FROM offers"))
+
+    before = keys()
+    assert set(before) == {o for _, o, _ in idx.rows()}
+    assert conn.execute(
+        "SELECT count(*) FROM runs JOIN offers ON offers.id = runs.offer "
+        "WHERE offers.iri != runs.offer_iri"
+    ).fetchone() == (0,)
+    source = idx.sources()[0]
+    triples = list(store.triples(SOURCE + source))
+    gone = next(t.subject for t in triples if t.object == ox.NamedNode(SCHEMA + "Course"))
+    assert isinstance(gone, ox.NamedNode)
+    store.replace_graph(SOURCE + source, [t for t in triples if t.subject != gone])
+    idx.rebuild_source(store, source, source)
+    after = keys()
+    assert gone.value not in after
+    assert after == {iri: key for iri, key in before.items() if iri != gone.value}
+    store.close()
+
+
+def test_an_offer_listed_by_two_sources_counts_once(tmp_path: Path) -> None:
+    store = example_store(tmp_path / "store")
+    idx = OfferIndex(tmp_path / "offers.sqlite")
+    idx.rebuild_all(store, lambda sid: sid)
+    first = idx.search(OfferFilters(), limit=1, facets=True).extra["total"]
+    source = idx.sources()[0]
+    row = extract_runs(store, source, source, idx.gazetteer)[0]
+    copy = {**row, "run_iri": row["run_iri"] + "-elsewhere", "source": "mirror"}
+    idx.replace_source("mirror", [copy])
+    page = idx.search(OfferFilters(), limit=1, facets=True)
+    assert idx.count() == len(idx.rows()) and page.extra["total"] == first
+    assert idx.count_offers() == first
+    store.close()
+
+
+def test_unfiltered_facets_outlive_the_long_tail_and_follow_a_reindex(tmp_path: Path) -> None:
+    """The start page's counts are kept for the whole generation (300 other filter sets do
+    not push them out) and counted anew after a re-index."""
+    store = example_store(tmp_path / "store")
+    idx = OfferIndex(tmp_path / "offers.sqlite")
+    idx.rebuild_all(store, lambda sid: sid)
+    plain = OfferFilters.parse(kreis="05766")
+    first = idx.search(plain, limit=1, facets=True).extra
+    for i in range(300):
+        idx.search(OfferFilters.parse(max_price=100_000 + i), limit=1, facets=True)
+    statements: list[str] = []
+    idx._conn().set_trace_callback(statements.append)
+    assert idx.search(plain, limit=1, facets=True).extra == first
+    assert not [s for s in statements if "hit_runs" in s]  # answered without counting
+    sql = "SELECT source FROM runs WHERE kreis_ags = '05766' GROUP BY source ORDER BY count(*)"
+    idx.replace_source(idx._conn().execute(sql).fetchone()[0], [])
+    recounted = idx.search(plain, limit=1, facets=True).extra
+    idx._conn().set_trace_callback(None)
+    expected = len(all_items(idx, plain))
+    assert recounted["total"] == expected < first["total"]
+    store.close()
