@@ -64,6 +64,17 @@ def serialise(triples: list[ox.Triple], media: str, iri: str) -> bytes:
     return data or b""
 
 
+#: minted IRIs that name graphs the harvester writes (``importers.state``)
+_GRAPH_RESOURCES = ("harvest/report/", "harvest/state/")
+
+
+def _graph_triples(store: ox.Store, iri: str) -> list[ox.Triple]:
+    return [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
+    ]
+
+
 def deref_router(catalogue: Catalogue) -> APIRouter:
     """Routes for the IRI spaces under the base; the path after the base is the IRI's tail."""
     router = APIRouter(tags=["linked data"])
@@ -76,6 +87,9 @@ def deref_router(catalogue: Catalogue) -> APIRouter:
         media = negotiated(request, offered)
         store = catalogue.ox_store()
         triples = describe_resource(store, iri)
+        if tail.startswith(_GRAPH_RESOURCES) and media != HTML:
+            # a feed's report or state is a graph: machines get all of it (a page, its summary)
+            triples = _graph_triples(store, iri)
         if not triples:
             raise NotFound(f"the registry has minted nothing at {iri}", iri=iri)
         if media == HTML:
@@ -94,6 +108,8 @@ def deref_router(catalogue: Catalogue) -> APIRouter:
     for pattern in (
         "/partner/{rest}",
         "/source/{rest}",
+        "/harvest/report/{rest}",
+        "/harvest/state/{rest}",
         "/harvest/{rest}",
         "/code/{rest:path}",
         "/region/{rest:path}",

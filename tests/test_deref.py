@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 from fastapi.testclient import TestClient
 from webapp import example_app
 
-from registry.namespaces import BASE, PARTNER, RDF, SKOS
+from importers.state import save_report
+from importers.validate import OfferReport, Problem, ValidationResult
+from registry.namespaces import BASE, PARTNER, RDF, SCHEMA, SH, SKOS
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -106,3 +110,37 @@ def test_offer_page_embeds_schema_org_jsonld(client: TestClient) -> None:
     assert (
         client.get(f"/offers/{item['id']}?lang=fr", headers={"Accept": BROWSER}).status_code == 422
     )
+
+
+def test_feed_report_graph_resolves(tmp_path: Path) -> None:
+    """The report graph a harvest writes per feed is a minted IRI: machines get the graph."""
+    app, store = example_app(tmp_path / "store")
+    problem = Problem(
+        offer="https://a.example/k",
+        focus="https://a.example/k",
+        path=SCHEMA + "inLanguage",
+        value=None,
+        severity="Warning",
+        component=SH + "MinCountConstraintComponent",
+        shape="https://w3id.org/bildungsnetz/shapes/quality#Language",
+        messages={"de": "Sprache fehlt", "en": "Language missing"},
+        focus_term=ox.NamedNode("https://a.example/k"),
+    )
+    offers = {"https://a.example/k": OfferReport("https://a.example/k", "Kurs", "h", [problem])}
+    graph = save_report(store, "a", ValidationResult(offers=offers))
+    store.publish()
+    with TestClient(app) as c:
+        r = c.get(graph.removeprefix(BASE.rstrip("/")), headers={"Accept": "text/turtle"})
+        assert r.status_code == 200
+        data = rdflib.Graph().parse(data=r.text, format="turtle")
+        results = list(data.objects(rdflib.URIRef(graph), rdflib.URIRef(SH + "result")))
+        assert len(results) == 1
+        assert (
+            results[0],
+            rdflib.URIRef(SH + "resultMessage"),
+            rdflib.Literal("Language missing", lang="en"),
+        ) in data
+        page = c.get(graph.removeprefix(BASE.rstrip("/")), headers={"Accept": BROWSER})
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert c.get("/harvest/report/nothing-here").status_code == 404
+    store.close()
