@@ -7,8 +7,10 @@ core shapes (the benchmarks would measure the wrong work if offers were quaranti
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
+import socket
 from pathlib import Path
 
 import httpx
@@ -207,3 +209,30 @@ def test_search_bench_over_http_prints_its_figures(capsys: pytest.CaptureFixture
         assert _figure(out, f"{name}: p99") > 0
         assert _figure(out, f"{name}: server CPU") > 0
     assert "errors: none" in out
+
+
+def test_sparql_load_counts_timeouts_and_reports_completed_only() -> None:
+    # a listener that accepts connections and never answers: every query must time out
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/sparql"
+
+        async def send(client: httpx.AsyncClient, n: int) -> httpx.Response:
+            return await serve_bench._post_query(client, url, "price_by_level_mode", [], n, 0.2)
+
+        stalled = asyncio.run(serve_bench.run_load(send, 2, 0.5))
+    assert stalled.requests == 0 and stalled.kinds["timeout"] == stalled.errors >= 2
+    assert stalled.seconds < 2  # bounded by the query timeout, not by the load's own timeout
+    ours = serve_bench.LoadResult(30, 0, 10.0, [0.1] * 30)
+    report = Report("t")
+    serve_bench._report_load(report, "slow", stalled, query_timeout_s=0.2)
+    serve_bench._ratios(report, {"ours": ours, "rdflib": stalled})
+    out = report.render()
+    assert _figure(out, "slow: timed out") == stalled.errors
+    assert f"0 completed, {stalled.errors} timed out (> 0.2 s)" in out
+    assert "no request completed" in out
+    # nothing completed: the ratio is a lower bound, ours' rate times the phase's length
+    bound = _figure(out, "ours / rdflib-endpoint")
+    assert bound == pytest.approx(3.0 * stalled.seconds, rel=0.05)
+    assert "× (lower bound)" in out
