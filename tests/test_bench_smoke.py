@@ -236,3 +236,15 @@ def test_sparql_load_counts_timeouts_and_reports_completed_only() -> None:
     bound = _figure(out, "ours / rdflib-endpoint")
     assert bound == pytest.approx(3.0 * stalled.seconds, rel=0.05)
     assert "× (lower bound)" in out
+
+
+def test_rdflib_endpoint_that_does_not_load_in_time_is_reported(tmp_path: Path) -> None:
+    if shutil.which("rdflib-endpoint", path=str(Path(serve_bench.sys.executable).parent)) is None:
+        pytest.skip("rdflib-endpoint is not installed in the virtual environment")
+    dump = tmp_path / "dump.nq"
+    dump.write_text("<urn:a> <urn:b> <urn:c> <urn:g> .\n")
+    report = Report("t")
+    assert serve_bench._rdflib_endpoint(report, tmp_path, dump, 0.0) is None
+    out = report.render()
+    assert "rdflib-endpoint: load" in out and "not ready after 0 s" in out
+    assert "rdflib-endpoint did not serve dump.nq" in out
