@@ -46,6 +46,7 @@ from .namespaces import (
     XSD,
 )
 from .offer_index import OfferIndex, Term
+from .search_query import RUN_FIELDS
 from .store import OxigraphStore, SnapshotReader, Store
 
 __all__ = [
@@ -335,23 +336,7 @@ class Catalogue:
         for key in ("run", "start_date", "end_date", "flexible_start", "mode", "kreis", "place"):
             first.pop(key, None)
         first["id"] = offer_id(iri)
-        first["runs"] = [
-            {
-                k: r.get(k)
-                for k in (
-                    "run",
-                    "start_date",
-                    "end_date",
-                    "flexible_start",
-                    "mode",
-                    "kreis",
-                    "place",
-                    "price",
-                    "currency",
-                )
-            }
-            for r in runs
-        ]
+        first["runs"] = [{k: r.get(k) for k in RUN_FIELDS} for r in runs]
         return first
 
     # -- partners and harvests -------------------------------------------------------------

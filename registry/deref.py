@@ -86,10 +86,11 @@ def deref_router(catalogue: Catalogue) -> APIRouter:
         iri = BASE + tail
         media = negotiated(request, offered)
         store = catalogue.ox_store()
-        triples = describe_resource(store, iri)
         if tail.startswith(_GRAPH_RESOURCES) and media != HTML:
             # a feed's report or state is a graph: machines get all of it (a page, its summary)
             triples = _graph_triples(store, iri)
+        else:
+            triples = describe_resource(store, iri)
         if not triples:
             raise NotFound(f"the registry has minted nothing at {iri}", iri=iri)
         if media == HTML:

@@ -105,13 +105,9 @@ class Store(ABC):
     def change_graph_ntriples(self, graph: str, *, remove: bytes, add: bytes) -> GraphDelta:
         """Remove and add N-Triples lines in one transaction: for a writer that knows what
         changed (the feed state and report, whose lines are rendered per offer)."""
-        parts = []
-        if remove.strip():
-            parts.append(f"DELETE DATA {{ GRAPH <{graph}> {{ {remove.decode('utf-8')} }} }}")
-        if add.strip():
-            parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{ {add.decode('utf-8')} }} }}")
-        if parts:
-            self.update(" ;\n".join(parts))
+        sparql = _delta_update(graph, remove, add)
+        if sparql:
+            self.update(sparql)
         return GraphDelta(added=add.count(b"\n"), removed=remove.count(b"\n"))
 
     @abstractmethod
@@ -153,6 +149,16 @@ _NAMED_GRAPH = re.compile(
 #: a blank node as subject (line start) or object (last term) of an N-Triples line; a literal
 #: ending in such text matches too, which only costs a whole swap instead of a diff
 _BLANK = re.compile(rb"^_:|\s_:\S+ \.$", re.MULTILINE)
+
+
+def _delta_update(graph: str, remove: bytes, add: bytes) -> str:
+    """One SPARQL update removing and adding N-Triples lines in ``graph`` ("" if neither)."""
+    parts = []
+    if remove.strip():
+        parts.append(f"DELETE DATA {{ GRAPH <{graph}> {{ {remove.decode('utf-8')} }} }}")
+    if add.strip():
+        parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{ {add.decode('utf-8')} }} }}")
+    return " ;\n".join(parts)
 
 
 def _nt_bytes(triples: Iterable[ox.Triple]) -> bytes:
@@ -247,6 +253,18 @@ class OxigraphStore(Store):
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> GraphDelta:
         return self.replace_graph_ntriples(graph, _nt_bytes(set(triples)))
+
+    def change_graph_ntriples(self, graph: str, *, remove: bytes, add: bytes) -> GraphDelta:
+        # the graph is known: forget its remembered content without scanning the update text
+        # for graph names (a regex over megabytes of lines on every harvest of a big feed)
+        self._last.pop(graph, None)
+        sparql = _delta_update(graph, remove, add)
+        if sparql:
+            try:
+                self._store.update(sparql)
+            except SyntaxError as exc:
+                raise _translate(exc) from exc
+        return GraphDelta(added=add.count(b"\n"), removed=remove.count(b"\n"))
 
     def replace_graph_ntriples(self, graph: str, content: bytes) -> GraphDelta:
         journal = self._write_journal(graph, content)
