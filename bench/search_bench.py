@@ -252,7 +252,9 @@ def http_mix(root: Path, sources_path: Path, opts: argparse.Namespace) -> Report
     report = Report(
         f"Search over HTTP: GET /offers, {opts.offers:,} offers, {opts.connections} connections"
     )
-    server = start_bildungsnetz(root / "store", sources_path, root / "bildungsnetz.log")
+    server = start_bildungsnetz(
+        root / "store", sources_path, root / "bildungsnetz.log", opts.server_processes
+    )
     try:
         base = server.url.removesuffix("/sparql")
         problem = _same_totals(base)
@@ -291,6 +293,12 @@ def _http_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("auto", "wrk", "python"),
         default="auto",
         help="HTTP load generator: wrk when installed (auto), or httpx clients",
+    )
+    parser.add_argument(
+        "--server-processes",
+        type=int,
+        default=1,
+        help="bildungsnetz serve --processes: the writer plus read-only replicas (1)",
     )
 
 

@@ -350,6 +350,8 @@ class Options:
     query_timeout_s: float = 60.0
     generator: str = "auto"
     only_api: bool = False
+    #: ``bildungsnetz serve --processes``: the writer plus read-only replicas
+    server_processes: int = 1
 
 
 def run(opts: Options, workdir: Path | None = None) -> Report:
@@ -375,7 +377,9 @@ def _run(report: Report, opts: Options, root: Path) -> None:
         build_store(corpus, sources_path, root / "store", opts.build)
     report.add(f"store built ({opts.build})", t[0], "s")
     if opts.only_api:
-        ours = start_bildungsnetz(root / "store", sources_path, root / "bildungsnetz.log")
+        ours = start_bildungsnetz(
+            root / "store", sources_path, root / "bildungsnetz.log", opts.server_processes
+        )
         try:
             _api_bench(report, ours, opts)
         finally:
@@ -392,7 +396,9 @@ def _run(report: Report, opts: Options, root: Path) -> None:
     endpoints: list[Endpoint] = []
 
     qt = opts.query_timeout_s
-    ours = start_bildungsnetz(root / "store", sources_path, root / "bildungsnetz.log")
+    ours = start_bildungsnetz(
+        root / "store", sources_path, root / "bildungsnetz.log", opts.server_processes
+    )
     try:
         endpoints.append(ours)
         results["ours"] = _bench_endpoint(report, ours, offers, opts)
@@ -426,11 +432,15 @@ def _run(report: Report, opts: Options, root: Path) -> None:
 
 
 def start_bildungsnetz(
-    store_dir: Path, sources_path: Path, log: Path, ready_timeout_s: float = 900.0
+    store_dir: Path,
+    sources_path: Path,
+    log: Path,
+    processes: int = 1,
+    ready_timeout_s: float = 900.0,
 ) -> Endpoint:
-    """``bildungsnetz serve`` on ``store_dir`` as a subprocess on a free loopback port, ready
-    (a new store's offer index is built first: minutes at 100k offers on a busy machine);
-    the caller stops it with :func:`stop`."""
+    """``bildungsnetz serve --processes N`` on ``store_dir`` as a subprocess on a free loopback
+    port, ready (a new store's offer index is built first: minutes at 100k offers on a busy
+    machine); the caller stops it with :func:`stop`."""
     port = free_port()
     process = _start(
         [
@@ -444,6 +454,8 @@ def start_bildungsnetz(
             "127.0.0.1",
             "--port",
             str(port),
+            "--processes",
+            str(processes),
         ],
         log,
     )
@@ -616,6 +628,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only GET /offers (no SPARQL mix, no comparison servers)",
     )
+    parser.add_argument(
+        "--server-processes",
+        type=int,
+        default=1,
+        help="bildungsnetz serve --processes: the writer plus read-only replicas (1)",
+    )
     parser.add_argument("--workdir", type=Path, help="keep the corpus, stores and logs here")
     args = parser.parse_args(argv)
     if args.offers < 1 or args.partners < 1 or args.partners > args.offers:
@@ -638,6 +656,7 @@ def main(argv: list[str] | None = None) -> int:
         only_api=args.only_api,
         load_timeout_s=args.load_timeout,
         query_timeout_s=args.query_timeout,
+        server_processes=max(1, args.server_processes),
     )
     print(run(opts, args.workdir).render(), flush=True)
     return 0

@@ -10,11 +10,11 @@ as :mod:`registry.errors` and rendered by the one handler in :mod:`registry.app`
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
@@ -189,7 +189,9 @@ def cached(
 
 
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Compact UTF-8 JSON. Why orjson: a page of offers is 30–80 kB of JSON, and the standard
+    encoder took a tenth of a ``GET /offers`` answer."""
+    return orjson.dumps(value)
 
 
 def _run_jsonld(run: dict[str, Any]) -> dict[str, Any]:

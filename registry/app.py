@@ -15,9 +15,10 @@ logged once with its traceback and answered as a 500 of the same shape. Refused 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,9 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST as METRICS_TYPE
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__
 from .api import api_router
@@ -42,9 +45,10 @@ from .offer_index import OfferIndex
 from .pages import pages_router
 from .query_page import QueryPage
 from .query_worker import QueryPool
+from .replica import MULTIPROC_ENV, SnapshotStore
 from .selfdesc import selfdesc_router
 from .sparql import sparql_router
-from .store import OxigraphStore
+from .store import Store
 
 __all__ = [
     "READ_THREADS",
@@ -126,9 +130,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 class Metrics:
-    """Prometheus metrics of one app (its own registry, so several apps can coexist)."""
+    """Prometheus metrics of one app (its own registry, so several apps can coexist).
+
+    In a multi-process server (:mod:`registry.replica`, the environment names a metrics
+    directory) every process writes its counts to files there and ``/metrics`` sums them,
+    whichever process answers."""
 
     def __init__(self, catalogue: Catalogue) -> None:
+        self.shared = MULTIPROC_ENV in os.environ
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "bildungsnetz_http_requests",
@@ -144,13 +153,17 @@ class Metrics:
             registry=self.registry,
         )
         self.offers = Gauge(
-            "bildungsnetz_offer_runs", "course runs in the catalogue", registry=self.registry
+            "bildungsnetz_offer_runs",
+            "course runs in the catalogue",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.last_harvest = Gauge(
             "bildungsnetz_last_harvest_timestamp_seconds",
             "end of the last harvest run per source (unix time)",
             ["source"],
             registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.catalogue = catalogue
 
@@ -158,11 +171,49 @@ class Metrics:
         self.offers.set(self.catalogue.index.count())
         for source, ended in self.catalogue.last_harvests().items():
             self.last_harvest.labels(source=source).set(ended)
-        return generate_latest(self.registry)
+        if not self.shared:
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged)
+        return generate_latest(merged)
+
+
+class MeasureMiddleware:
+    """Counts requests per (method, route, status) and their latency per route.
+
+    A plain ASGI middleware, not ``@app.middleware("http")``: Starlette's function
+    middleware passes every response through an in-memory stream and a task group, which
+    cost more CPU than a cached ``GET /offers`` answer itself.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # an exception escaping the app becomes a 500 outside this middleware
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            # the router put the matched route into the (shared) scope
+            name = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(scope["method"], name, str(status)).inc()
+            self.metrics.latency.labels(name).observe(time.perf_counter() - started)
 
 
 def create_app(
-    store: OxigraphStore,
+    store: Store,
     *,
     sources: Sources | None = None,
     settings: ServerSettings | None = None,
@@ -178,6 +229,8 @@ def create_app(
     ``query_workers=False`` leaves ``/sparql`` unmounted (tests of the other parts).
     """
     settings = settings or ServerSettings()
+    #: a replica (:mod:`registry.replica`) reads another process's store and never harvests
+    writer = not isinstance(store, SnapshotStore)
     if store.path is None and index_path is None:
         raise RegistryError("an in-memory store needs an explicit index_path")
     index = OfferIndex(index_path or (store.path / "offers.sqlite"))  # type: ignore[operator]
@@ -191,6 +244,7 @@ def create_app(
         pool = QueryPool(
             store.path / "snapshots",
             workers=settings.query_workers,
+            lookup_workers=settings.query_lookup_workers,
             timeout_s=settings.query_timeout_s,
             max_rows=settings.max_result_rows,
         )
@@ -247,17 +301,7 @@ def create_app(
     app.state.metrics = metrics
     _install_error_handlers(app)
 
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        name = getattr(route, "path", "unmatched")
-        metrics.requests.labels(request.method, name, str(response.status_code)).inc()
-        metrics.latency.labels(name).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(MeasureMiddleware, metrics=metrics)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and the data generation")
     def healthz() -> dict[str, Any]:
@@ -265,7 +309,8 @@ def create_app(
             "status": "ok",
             "generation": catalogue.generation,
             "offer_runs": index.count(),
-            "harvesting": harvest_thread.is_alive(),
+            "harvesting": harvest_thread.is_alive() if writer else None,
+            "process": {"role": "writer" if writer else "replica", "pid": os.getpid()},
         }
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")

@@ -238,9 +238,9 @@ class Catalogue:
         if sources is not None and sources.region_files:
             # runs without coordinates are placed by the configured region's places table
             index.gazetteer = gazetteer_for(sources.region_files)
-        self._reader: SnapshotReader | None = (
-            store.snapshot_reader() if isinstance(store, OxigraphStore) else None
-        )
+        # an on-disk store (or a replica's view of one) is read through its snapshots
+        snapshot_reader = getattr(store, "snapshot_reader", None)
+        self._reader: SnapshotReader | None = snapshot_reader() if snapshot_reader else None
         self._memory_generation = 0
         self._reader_lock = threading.Lock()
         self._refresh_lock = threading.Lock()

@@ -113,6 +113,14 @@ class Sources:
         values = {**self.server, **{k: v for k, v in overrides.items() if v is not None}}
         if "service_allow_list" in values:
             values["service_allow_list"] = tuple(values["service_allow_list"])
+        for name in ("processes", "query_workers", "query_lookup_workers"):
+            value = values.get(name, 1)
+            least = 0 if name == "query_lookup_workers" else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ConfigError(
+                    f"[server] {name} must be a whole number ≥ {least}, not {value!r}",
+                    setting=name,
+                )
         return ServerSettings(**values)
 
     def partner(self, partner_id: str) -> Partner:
@@ -262,6 +270,8 @@ class ServerSettings:
     base_url: str | None = None
     query_timeout_s: float = 30.0
     query_workers: int = 2
+    query_lookup_workers: int = 1
+    processes: int = 1
     max_result_rows: int = 100_000
     max_request_bytes: int = 1_000_000
     service_allow_list: tuple[str, ...] = ()
@@ -275,6 +285,10 @@ SETTINGS: dict[str, str] = {
     "base_url": "public address of the server, when behind a proxy (links in responses)",
     "query_timeout_s": "a SPARQL query running longer is stopped and answered with 503",
     "query_workers": "processes that answer SPARQL queries (each can be ended on timeout)",
+    "query_lookup_workers": "further query processes kept for short lookups (DESCRIBE, ASK, "
+    "small LIMIT), so they never wait behind long aggregations",
+    "processes": "server processes accepting requests on the port: the writer, which owns the "
+    "store and harvests, and processes - 1 read-only replicas (one per core)",
     "max_result_rows": "SPARQL results larger than this are refused with 413",
     "max_request_bytes": "requests with a larger body are refused with 413",
     "service_allow_list": "SERVICE targets a query may call; empty: SERVICE is refused",

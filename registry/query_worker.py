@@ -7,6 +7,13 @@ itself), runs one query at a time and sends back the serialised result. When a q
 the timeout the pool kills its worker with SIGKILL — the snapshot is read-only, so nothing is
 left half written — and starts a fresh one; the other workers keep serving.
 
+Two lanes, so a lookup never waits behind an aggregation: ``workers`` processes take any
+query, ``lookup_workers`` more take only queries the caller marks as lookups
+(``run(request, lookup=True)``; the endpoint marks DESCRIBE of named resources and small
+LIMITed queries without aggregation or sorting, :func:`registry.sparql.is_lookup`). A lookup
+goes to whichever idle worker of either lane is free first; the same timeout bounds it, so a
+lookup that turns out long holds a lookup worker only until it is killed.
+
 Workers are fresh interpreters (``subprocess`` with a socket pair carrying
 :mod:`multiprocessing.connection` messages), so no worker is ever forked from a process that
 holds a RocksDB handle, and none re-imports the server's ``__main__`` module.
@@ -16,6 +23,7 @@ Use::
     pool = QueryPool(store_dir / "snapshots", workers=2, timeout_s=30, max_rows=100_000)
     await pool.start()                 # in the app's lifespan
     result = await pool.run(QueryRequest(query, rdf_format=..., results_format=...))
+    found = await pool.run(QueryRequest("DESCRIBE <…>"), lookup=True)   # the lookup lane
     await pool.close()
 
 ``run`` raises :class:`~registry.errors.QueryTimeout` (503),
@@ -34,6 +42,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -288,19 +297,76 @@ _ERRORS: dict[str, type[RegistryError]] = {
 class _Worker:
     process: subprocess.Popen[bytes]
     conn: Connection
+    #: a worker of the lookup lane: it never takes a long query
+    lookup: bool = False
     busy: bool = field(default=False)
+
+
+class _Lanes:
+    """Idle workers of both lanes and the queries waiting for one (used on the event loop).
+
+    A long query takes a general worker; a lookup takes an idle lookup worker, else an idle
+    general one. A worker coming free serves waiting lookups before waiting long queries (a
+    lookup costs milliseconds), each kind in order of arrival.
+    """
+
+    def __init__(self) -> None:
+        self.idle: dict[bool, deque[_Worker]] = {False: deque(), True: deque()}
+        self.waiting: dict[bool, deque[asyncio.Future[_Worker]]] = {
+            False: deque(),
+            True: deque(),
+        }
+
+    def _take_idle(self, lookup: bool) -> _Worker | None:
+        for lane in (True, False) if lookup else (False,):
+            if self.idle[lane]:
+                return self.idle[lane].popleft()
+        return None
+
+    async def acquire(self, lookup: bool, timeout_s: float) -> _Worker | None:
+        """An idle worker for the query, or None when none came free within ``timeout_s``."""
+        worker = self._take_idle(lookup)
+        if worker is not None:
+            return worker
+        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        self.waiting[lookup].append(waiter)
+        try:
+            await asyncio.wait({waiter}, timeout=timeout_s)
+        except BaseException:
+            # the caller was cancelled: a worker handed over meanwhile goes to the next query
+            if waiter.done() and not waiter.cancelled():
+                self.release(waiter.result())
+            waiter.cancel()
+            raise
+        if not waiter.done():
+            waiter.cancel()  # release() skips it
+            return None
+        return waiter.result()
+
+    def release(self, worker: _Worker) -> None:
+        """Hand a free worker to the first waiting query that may use it, or keep it idle."""
+        kinds = (True,) if worker.lookup else (True, False)
+        for kind in kinds:
+            queue = self.waiting[kind]
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(worker)
+                    return
+        self.idle[worker.lookup].append(worker)
 
 
 _BOOT = "from registry.query_worker import worker_main; worker_main()"
 
 
 class QueryPool:
-    """A fixed number of worker processes answering SPARQL queries with a timeout.
+    """Worker processes answering SPARQL queries with a timeout, in two lanes.
 
     ``QueryPool(snapshots_dir, workers=2, timeout_s=30.0, max_rows=100_000,
-    max_bytes=DEFAULT_MAX_RESULT_BYTES)``; ``await start()`` / ``await close()`` in the app's
-    lifespan; ``await run(request)`` per query. A query waits at most ``timeout_s`` for a free
-    worker and at most ``timeout_s`` to run.
+    max_bytes=DEFAULT_MAX_RESULT_BYTES, lookup_workers=1)``; ``await start()`` /
+    ``await close()`` in the app's lifespan; ``await run(request, lookup=False)`` per query.
+    ``workers`` processes take any query, ``lookup_workers`` more (0: none) only lookups. A
+    query waits at most ``timeout_s`` for a free worker and at most ``timeout_s`` to run.
     """
 
     def __init__(
@@ -310,21 +376,27 @@ class QueryPool:
         timeout_s: float = 30.0,
         max_rows: int = 100_000,
         max_bytes: int = DEFAULT_MAX_RESULT_BYTES,
+        lookup_workers: int = 1,
     ) -> None:
         if workers < 1:
             raise ValueError("a query pool needs at least one worker")
+        if lookup_workers < 0:
+            raise ValueError("lookup_workers cannot be negative")
         self.snapshots_dir = Path(snapshots_dir)
         self.size = workers
+        self.lookup_size = lookup_workers
         self.timeout_s = timeout_s
         self.limits = _Limits(max_rows=max_rows, max_bytes=max_bytes)
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._lanes: _Lanes | None = None
         self._all: list[_Worker] = []
         # blocking pipe round trips run here; one thread per worker is enough
-        self._threads = ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="sparql")
+        self._threads = ThreadPoolExecutor(
+            max_workers=workers + lookup_workers + 1, thread_name_prefix="sparql"
+        )
         self.killed = 0
 
     # -- life cycle --------------------------------------------------------------------------
-    def _spawn(self) -> _Worker:
+    def _spawn(self, lookup: bool) -> _Worker:
         parent, child = socket.socketpair()
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parent.parent)
@@ -335,17 +407,17 @@ class QueryPool:
             [sys.executable, "-c", _BOOT, *argv], pass_fds=[child.fileno()], env=env
         )
         child.close()
-        worker = _Worker(process, Connection(parent.detach()))
+        worker = _Worker(process, Connection(parent.detach()), lookup=lookup)
         self._all.append(worker)
         return worker
 
     async def start(self) -> None:
         """Start the worker processes (call once, from the running event loop)."""
         loop = asyncio.get_running_loop()
-        self._idle = asyncio.Queue()
-        for _ in range(self.size):
-            worker = await loop.run_in_executor(self._threads, self._spawn)
-            self._idle.put_nowait(worker)
+        self._lanes = _Lanes()
+        for lookup in [False] * self.size + [True] * self.lookup_size:
+            worker = await loop.run_in_executor(self._threads, self._spawn, lookup)
+            self._lanes.release(worker)
 
     async def close(self) -> None:
         """Stop every worker (a busy one is killed)."""
@@ -369,8 +441,13 @@ class QueryPool:
 
     @property
     def pids(self) -> list[int]:
-        """Process ids of the current workers (tests and monitoring)."""
+        """Process ids of the current workers of both lanes (tests and monitoring)."""
         return [w.process.pid for w in self._all]
+
+    @property
+    def lookup_pids(self) -> list[int]:
+        """Process ids of the current lookup-lane workers."""
+        return [w.process.pid for w in self._all if w.lookup]
 
     # -- queries -----------------------------------------------------------------------------
     @staticmethod
@@ -378,17 +455,19 @@ class QueryPool:
         worker.conn.send(request)
         return worker.conn.recv()
 
-    async def run(self, request: QueryRequest) -> QueryResponse:
-        """Answer one query in a worker; see the module docstring for the errors raised."""
-        if self._idle is None:
+    async def run(self, request: QueryRequest, *, lookup: bool = False) -> QueryResponse:
+        """Answer one query in a worker; see the module docstring for the errors raised.
+
+        ``lookup=True`` lets the query use the lookup lane (or any idle general worker).
+        """
+        if self._lanes is None:
             raise RegistryError("the query pool is not started")
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), self.timeout_s)
-        except TimeoutError:
+        worker = await self._lanes.acquire(lookup, self.timeout_s)
+        if worker is None:
             raise QueryTimeout(
                 "all query workers stayed busy; try again later",
                 timeout_s=self.timeout_s,
-            ) from None
+            )
         loop = asyncio.get_running_loop()
         worker.busy = True
         future = loop.run_in_executor(self._threads, self._round_trip, worker, request)
@@ -410,7 +489,7 @@ class QueryPool:
             await asyncio.shield(self._replace(worker))
             raise
         worker.busy = False
-        self._idle.put_nowait(worker)
+        self._lanes.release(worker)
         if isinstance(reply, _ErrorReply):
             raise reply.exception()
         if not isinstance(reply, QueryResponse):  # pragma: no cover - protocol violation
@@ -420,12 +499,15 @@ class QueryPool:
     async def _replace(self, worker: _Worker) -> None:
         self._stop(worker, kill=True)
         loop = asyncio.get_running_loop()
-        fresh = await loop.run_in_executor(self._threads, self._spawn)
-        assert self._idle is not None
-        self._idle.put_nowait(fresh)
+        fresh = await loop.run_in_executor(self._threads, self._spawn, worker.lookup)
+        assert self._lanes is not None
+        self._lanes.release(fresh)
 
     def __repr__(self) -> str:
-        return f"QueryPool({self.snapshots_dir!s}, workers={self.size}, timeout_s={self.timeout_s})"
+        return (
+            f"QueryPool({self.snapshots_dir!s}, workers={self.size}, "
+            f"lookup_workers={self.lookup_size}, timeout_s={self.timeout_s})"
+        )
 
 
 def run_in_process(

@@ -17,11 +17,12 @@ runs are hidden unless ``include_past``; an offer whose runs have all ended is `
 
 from __future__ import annotations
 
-import json
 import math
 import sqlite3
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from .errors import InvalidParameter
 from .search import TOTAL, bm25_expression, facet_counts, fill_hits, fts_query
@@ -238,7 +239,7 @@ def _matching_runs(
     sql += " ORDER BY runs.sort_key, runs.run_iri"
     out: dict[str, list[tuple[dict[str, Any], float | None]]] = {o: [] for o in offers}
     for offer, summary, dist in conn.execute(sql, [*dist_args, *args]):
-        out[offer].append((json.loads(summary), dist))
+        out[offer].append((orjson.loads(summary), dist))
     return out
 
 

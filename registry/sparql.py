@@ -15,6 +15,9 @@
 * GET without a query answers the SPARQL Service Description (Turtle unless negotiated) —
   or, when ``html_page`` is given and the client prefers ``text/html``, whatever
   ``await html_page(request)`` returns (the hook for the browser query page);
+* lookups (:func:`is_lookup`: DESCRIBE of named resources, small LIMITed queries without
+  aggregation or sorting) run in the pool's lookup lane, so they never queue behind
+  aggregations;
 * read-only: an update in any form is refused (403); ``SERVICE`` is refused (403) unless its
   target is in ``settings.service_allow_list``; bodies over ``max_request_bytes`` and longer
   query strings get 413.
@@ -57,7 +60,15 @@ from .rdf_formats import (
     query_kind_formats,
 )
 
-__all__ = ["HtmlPage", "QueryAnalysis", "analyse_query", "read_body", "sparql_router"]
+__all__ = [
+    "LOOKUP_MAX_LIMIT",
+    "HtmlPage",
+    "QueryAnalysis",
+    "analyse_query",
+    "is_lookup",
+    "read_body",
+    "sparql_router",
+]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +78,12 @@ _QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 _UPDATE_OPERATIONS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
+#: keywords that make a query read (and hold) every match before its first answer
+_WHOLE_RESULT = frozenset(
+    {"GROUP", "ORDER", "HAVING", "COUNT", "SUM", "AVG", "MIN", "MAX", "SAMPLE", "GROUP_CONCAT"}
+)
+#: a query with ``LIMIT`` up to this (and nothing from ``_WHOLE_RESULT``) counts as a lookup
+LOOKUP_MAX_LIMIT = 1000
 
 # SPARQL tokens that can hide keywords: comments, strings (long ones first), IRIs; then
 # variables, words (keywords, prefixed names) and any other single character.
@@ -78,6 +95,7 @@ _TOKEN = re.compile(
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][^\W][\w]*)
   | (?P<word>(?:[^\W\d][\w.\-]*)?:(?:[\w\-:%]|\\.|\.(?=[\w\-:%]))*|[^\W\d][\w\-]*)
+  | (?P<number>\d+)
   | (?P<other>\S)
     """,
     re.VERBOSE | re.DOTALL,
@@ -93,6 +111,8 @@ class QueryAnalysis:
     is_update: bool
     #: SERVICE targets (absolute IRIs); None for a variable target
     services: tuple[str | None, ...] = field(default_factory=tuple)
+    #: likely answered in milliseconds: see :func:`is_lookup`
+    lookup: bool = False
 
 
 def analyse_query(text: str) -> QueryAnalysis:
@@ -134,7 +154,47 @@ def analyse_query(text: str) -> QueryAnalysis:
             j += 1
         target = tokens[j] if j < len(tokens) else ("other", "")
         services.append(_resolve(target, prefixes, base))
-    return QueryAnalysis(kind=kind, is_update=is_update, services=tuple(services))
+    return QueryAnalysis(
+        kind=kind,
+        is_update=is_update,
+        services=tuple(services),
+        lookup=_is_lookup(kind, tokens[i:]) and not services and not is_update,
+    )
+
+
+def is_lookup(text: str) -> bool:
+    """Whether a query is a lookup, which the endpoint runs in the pool's lookup lane.
+
+    A lookup is a DESCRIBE of named resources only (no variables), an ASK, or a SELECT /
+    CONSTRUCT whose ``LIMIT`` plus ``OFFSET`` is at most :data:`LOOKUP_MAX_LIMIT` — each without
+    GROUP BY, ORDER BY, HAVING or aggregates (they read every match before the first answer)
+    and without SERVICE. A lexical guess: a lookup that runs long anyway is stopped by the same
+    timeout as every query, and holds only a lookup worker meanwhile.
+    """
+    return analyse_query(text).lookup
+
+
+def _is_lookup(kind: str | None, body: list[tuple[str, str]]) -> bool:
+    """The lookup rule of :func:`is_lookup` over the tokens from the query form on."""
+    words = {value.upper() for group, value in body if group == "word"}
+    if kind is None or words & _WHOLE_RESULT:
+        return False
+    if kind == "DESCRIBE":
+        return not any(group == "var" or value == "*" for group, value in body)
+    if kind == "ASK":
+        return True
+    # the outer LIMIT and OFFSET (a subquery's are inside braces); an OFFSET reads its rows too
+    depth = 0
+    modifiers: dict[str, int] = {}
+    for n, (group, value) in enumerate(body[:-1]):
+        depth += {"{": 1, "}": -1}.get(value, 0) if group == "other" else 0
+        name = value.upper()
+        if depth == 0 and group == "word" and name in ("LIMIT", "OFFSET"):
+            following = body[n + 1]
+            modifiers[name] = int(following[1]) if following[0] == "number" else 1 << 62
+    if "LIMIT" not in modifiers:
+        return False
+    return modifiers["LIMIT"] + modifiers.get("OFFSET", 0) <= LOOKUP_MAX_LIMIT
 
 
 def _resolve(token: tuple[str, str], prefixes: dict[str, str], base: str) -> str | None:
@@ -306,7 +366,7 @@ class _Endpoint:
             named_graphs=_graph_iris(params, "named-graph-uri"),
             base_iri=self.endpoint_iri(request),
         )
-        answer = await self.pool.run(job)
+        answer = await self.pool.run(job, lookup=analysis.lookup)
         if answer.media_type != fmt.media_type:
             media = answer.media_type
         return Response(answer.body, media_type=media, headers={"Vary": "Accept"})

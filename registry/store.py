@@ -54,6 +54,11 @@ QueryResult: TypeAlias = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 #: above this many new triples a swap adds them with the bulk loader (measured 3x faster than a
 #: transactional load at 11k triples); below it, one transaction
 _BULK_THRESHOLD = 1_000
+#: publish compacts the store first once this many triples were bulk-loaded since the last
+#: compaction: a snapshot keeps the bulk loader's files as they are, and uncompacted they made
+#: readers' aggregations about 1.8x slower (10k offers); compacting costs 0.7 s at 229k quads,
+#: 4-5 s at 2.27M, so small changes do not pay it
+_COMPACT_AFTER = 100_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,9 @@ class GraphDelta:
 
 class Store(ABC):
     """What the registry needs from a triple store."""
+
+    #: the store directory of an on-disk store (None: in memory or remote)
+    path: Path | None = None
 
     @abstractmethod
     def query(
@@ -185,6 +193,8 @@ class OxigraphStore(Store):
         #: graph -> the N-Triples the last swap wrote (zlib): the "old" side of the next diff
         #: without dumping the graph (see :meth:`_old`)
         self._last: dict[str, bytes] = {}
+        #: triples bulk-loaded since the last compaction (see _COMPACT_AFTER)
+        self._bulk_loaded = 0
         if self.path is None:
             self._store = ox.Store()
         else:
@@ -346,6 +356,7 @@ class OxigraphStore(Store):
             return
         if count > _BULK_THRESHOLD:
             self._store.bulk_load(data, format=_NT, to_graph=g)
+            self._bulk_loaded += count
         else:
             self._store.load(data, format=_NT, to_graph=g)
 
@@ -389,6 +400,9 @@ class OxigraphStore(Store):
             return
         sdir.mkdir(exist_ok=True)
         self._store.flush()
+        if self._bulk_loaded >= _COMPACT_AFTER:
+            self._store.optimize()
+            self._bulk_loaded = 0
         generation = _current_generation(sdir) + 1
         target = sdir / f"gen-{generation:08d}"
         if target.exists():

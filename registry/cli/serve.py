@@ -15,15 +15,18 @@ from pathlib import Path
 
 import typer
 import uvicorn
+from starlette.types import ASGIApp
 
 from ..app import Harvester, create_app, pipeline_harvester
 from ..config import ServerSettings, Sources, load_sources
+from ..replica import supervise
 from ..store import OxigraphStore
 
 _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def _logging() -> None:
+def configure_logging() -> None:
+    """Plain log lines with time and level (the same in every server process)."""
     logging.basicConfig(level=logging.INFO, format=_LOG_FORMAT)
 
 
@@ -47,20 +50,20 @@ def _free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def run_server(
-    store: OxigraphStore,
-    settings: ServerSettings,
+def serve_app(
+    app: ASGIApp,
     *,
-    sources: Sources | None,
-    harvester: Harvester | None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    sock: socket.socket | None = None,
     banner: str | None = None,
 ) -> None:
-    """Serve until interrupted; ``banner`` is printed once the server listens."""
-    app = create_app(store, sources=sources, settings=settings, harvester=harvester)
+    """Serve ``app`` on ``host:port``, or on the listening socket ``sock`` (a process of a
+    multi-process server); ``banner`` is printed once the server listens."""
     config = uvicorn.Config(
         app,
-        host=settings.host,
-        port=settings.port,
+        host=host,
+        port=port,
         log_config=_uvicorn_log_config(),
         access_log=True,
     )
@@ -73,7 +76,20 @@ def run_server(
             typer.echo(banner, err=False)
 
         server.startup = startup  # type: ignore[method-assign]
-    server.run()
+    server.run(sockets=[sock] if sock is not None else None)
+
+
+def run_server(
+    store: OxigraphStore,
+    settings: ServerSettings,
+    *,
+    sources: Sources | None,
+    harvester: Harvester | None,
+    banner: str | None = None,
+) -> None:
+    """Serve until interrupted; ``banner`` is printed once the server listens."""
+    app = create_app(store, sources=sources, settings=settings, harvester=harvester)
+    serve_app(app, host=settings.host, port=settings.port, banner=banner)
 
 
 def serve(
@@ -84,14 +100,36 @@ def serve(
     harvest_on_start: bool = typer.Option(
         False, "--harvest-on-start", help="harvest every source before serving"
     ),
+    processes: int | None = typer.Option(
+        None,
+        "--processes",
+        min=1,
+        help="server processes on the port: one writer and read-only replicas "
+        "(default: [server] processes of the sources file, else 1)",
+    ),
 ) -> None:
     """Serve catalogue, JSON API, SPARQL and pages over a store.
 
     Example: ``bildungsnetz serve --config sources.toml --store data/ --harvest-on-start``
     """
-    _logging()
+    configure_logging()
     sources = load_sources(config)
-    settings = sources.server_settings(host=host, port=port)
+    overrides: dict[str, object] = {"host": host, "port": port}
+    if processes is not None:
+        overrides["processes"] = processes
+    settings = sources.server_settings(**overrides)
+    banner = f"Bildungsnetz serving http://{host}:{port}/"
+    if settings.processes > 1:
+        code = supervise(
+            settings.processes,
+            config=config,
+            store=store,
+            host=host,
+            port=port,
+            harvest_on_start=harvest_on_start,
+            banner=banner,
+        )
+        raise typer.Exit(code)
     opened = OxigraphStore(store)
     try:
         run_server(
@@ -99,7 +137,7 @@ def serve(
             settings,
             sources=sources,
             harvester=pipeline_harvester(sources) if harvest_on_start else None,
-            banner=f"Bildungsnetz serving http://{host}:{port}/",
+            banner=banner,
         )
     finally:
         opened.close()
@@ -117,7 +155,7 @@ def demo(
     """
     from ..demo import FeedServer, demo_sources
 
-    _logging()
+    configure_logging()
     host = "127.0.0.1"
     port = port or _free_port(host)
     temporary = store is None
