@@ -4,9 +4,10 @@ Why a side table: filtering and paging 100k offers by Kreis, mode, funding, date
 SPARQL means a scan and a sort per request (hundreds of milliseconds in Oxigraph); the same
 question to an indexed SQLite table takes a millisecond or two. The store stays the truth: the
 index holds one row per course run (offer IRI, run IRI, the filterable fields and a JSON summary
-of the offer) and is rebuilt *per source* after each swap of that source's graph — delete the
-source's rows, insert the new ones, in one SQLite transaction — and can be rebuilt whole from the
-store at any time (``OfferIndex.rebuild_all``). Each row also carries its offer's integer key
+of the offer) and is rebuilt *per source* after each swap of that source's graph — in one SQLite
+transaction, rows whose content key is unchanged are kept, changed ones rewritten, the others
+deleted or inserted (``OfferIndex.replace_source``) — and can be rebuilt whole from the store at
+any time (``OfferIndex.rebuild_all``). Each row also carries its offer's integer key
 (table ``offers``, IRI → key, kept while any source lists the offer): facets and totals count
 distinct offers, and counting integers costs about half of counting IRIs.
 
@@ -22,26 +23,22 @@ data does not change.
 
 from __future__ import annotations
 
-import base64
-import binascii
+import hashlib
 import json
-import re
+import pickle
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import InvalidParameter
+from . import search, search_text
 from .geo import Gazetteer, distance_km, gazetteer_for
-from .namespaces import REGION, SCHEME_DELIVERY, SCHEME_FUNDING, SOURCE
+from .namespaces import SOURCE
 from .offer_rows import (
-    MODE_CODE,
     ROLLUPS,
     Queryable,
     Term,
@@ -49,7 +46,15 @@ from .offer_rows import (
     last_segment,
     rollup_of,
 )
-from .search import FTS_SCHEMA, MAX_QUERY_CHARS, delete_rows, index_row
+from .search import FTS_SCHEMA, delete_rows, index_row
+from .search_filters import (
+    DEFAULT_RADIUS_KM,
+    RADIUS_RANGE,
+    OfferFilters,
+    OfferPage,
+    decode_cursor,
+    encode_cursor,
+)
 from .search_query import run_search
 
 __all__ = [
@@ -63,13 +68,13 @@ __all__ = [
     "OfferPage",
     "Queryable",
     "Term",
+    "content_key",
     "decode_cursor",
     "encode_cursor",
     "extract_runs",
     "rollup_of",
 ]
 
-_AGS = re.compile(r"^[0-9]{5}([0-9]{3})?$")
 
 _SCHEMA = (
     """
@@ -98,7 +103,7 @@ CREATE TABLE IF NOT EXISTS runs (
     UNIQUE (offer_iri, run_iri)
 );
 CREATE TABLE IF NOT EXISTS run_summary (id INTEGER PRIMARY KEY, summary TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS run_text (id INTEGER PRIMARY KEY, search TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_key (id INTEGER PRIMARY KEY, key TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS runs_order ON runs (sort_key, offer_iri, run_iri);
 CREATE INDEX IF NOT EXISTS runs_source ON runs (source);
 CREATE INDEX IF NOT EXISTS runs_kreis ON runs (kreis, sort_key);
@@ -119,233 +124,50 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 #: seconds a read of the index generation is trusted (see :attr:`OfferIndex.generation`)
 GENERATION_TTL_S = 0.25
 #: bumped when the tables change: an index of another version is dropped and rebuilt
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 _TABLES = (
     "offers",
     "runs",
     "run_summary",
     "run_text",
+    "run_key",
     "run_funding",
     "run_topic",
     "meta",
     "run_fts",
+)  # run_text: a table of schema 5, dropped with it
+#: (table, run column) of the rows that hang off a run, deleted with it
+_RUN_TABLES = (
+    ("run_funding", "run"),
+    ("run_topic", "run"),
+    ("run_summary", "id"),
+    ("run_key", "id"),
 )
 
 
-# -- filters and cursors ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class OfferFilters:
-    """Validated filters of ``GET /offers``; :meth:`parse` raises 422 naming the parameter."""
-
-    q: str | None = None
-    kreis: str | None = None  # AGS
-    kreis_iri: str | None = None
-    mode: str | None = None  # a code such as "202"
-    rollup: str | None = None  # praesenz | digital | kombiniert
-    eqf: str | None = None  # "1" … "8"
-    near_lat: float | None = None
-    near_lon: float | None = None
-    radius_km: float | None = None
-    include_past: bool = False
-    starting_within: int | None = None  # days
-    today: date | None = None
-    funding: str | None = None  # Förderart notation
-    topic: str | None = None  # topic IRI
-    topic_slug: str | None = None
-    provider: str | None = None  # partner id
-    start_from: date | None = None
-    start_to: date | None = None
-    max_price: float | None = None
-    language: str | None = None
-
-    @classmethod
-    def parse(
-        cls,
-        *,
-        q: str | None = None,
-        kreis: str | None = None,
-        mode: str | None = None,
-        funding: str | None = None,
-        topic: str | None = None,
-        provider: str | None = None,
-        start_from: date | None = None,
-        start_to: date | None = None,
-        max_price: float | None = None,
-        language: str | None = None,
-        eqf: str | None = None,
-        near: str | None = None,
-        radius_km: float | None = None,
-        include_past: bool = False,
-        starting_within: int | None = None,
-        today: date | None = None,
-        gazetteer: Gazetteer | None = None,
-    ) -> OfferFilters:
-        values: dict[str, Any] = {"include_past": include_past, "today": today}
-        if q is not None and q.strip():
-            if len(q) > MAX_QUERY_CHARS:
-                raise InvalidParameter(
-                    f"q is longer than {MAX_QUERY_CHARS} characters",
-                    parameter="q",
-                    value=q[:40] + "…",
-                )
-            values["q"] = q.strip().casefold()
-        values.update(_parse_extra(eqf, near, radius_km, starting_within, gazetteer))
-        if kreis:
-            if kreis.startswith(REGION) and "/kreis/" in kreis:
-                values["kreis_iri"] = kreis
-            elif _AGS.match(kreis):
-                values["kreis"] = kreis
-            else:
-                raise InvalidParameter(
-                    "kreis must be an AGS (5 digits, e.g. 05766) or a Kreis IRI",
-                    parameter="kreis",
-                    value=kreis,
-                )
-        if mode:
-            code = last_segment(mode) if mode.startswith(SCHEME_DELIVERY + "/") else mode
-            code = code.casefold()
-            if code in ROLLUPS:
-                values["rollup"] = code
-            elif MODE_CODE.match(code):
-                values["mode"] = code
-            else:
-                raise InvalidParameter(
-                    "mode must be a delivery-mode code (e.g. 202) or one of " + ", ".join(ROLLUPS),
-                    parameter="mode",
-                    value=mode,
-                )
-        if funding:
-            code = last_segment(funding) if funding.startswith(SCHEME_FUNDING + "/") else funding
-            if not re.match(r"^[a-z0-9][a-z0-9-]{0,62}$", code):
-                raise InvalidParameter(
-                    "funding must be a Förderart code (e.g. 2) or its IRI",
-                    parameter="funding",
-                    value=funding,
-                )
-            values["funding"] = code
-        if topic:
-            if topic.startswith(("https://", "http://")):
-                values["topic"] = topic
-            elif re.match(r"^[a-z0-9][a-z0-9-]{0,99}$", topic):
-                values["topic_slug"] = topic
-            else:
-                raise InvalidParameter(
-                    "topic must be a topic slug (e.g. industrie-4-0) or a topic IRI",
-                    parameter="topic",
-                    value=topic,
-                )
-        if provider:
-            if not re.match(r"^[a-z0-9][a-z0-9-]{0,62}$", provider):
-                raise InvalidParameter(
-                    "provider must be a partner id", parameter="provider", value=provider
-                )
-            values["provider"] = provider
-        if start_from and start_to and start_to < start_from:
-            raise InvalidParameter(
-                "start_to lies before start_from", parameter="start_to", value=str(start_to)
-            )
-        values["start_from"] = start_from
-        values["start_to"] = start_to
-        if max_price is not None:
-            if max_price < 0 or max_price != max_price:
-                raise InvalidParameter(
-                    "max_price must be a number ≥ 0", parameter="max_price", value=max_price
-                )
-            values["max_price"] = max_price
-        if language:
-            if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", language):
-                raise InvalidParameter(
-                    "language must be a BCP 47 tag such as de or en",
-                    parameter="language",
-                    value=language,
-                )
-            values["language"] = language.casefold()
-        return cls(**values)
-
-    def key(self) -> str:
-        """A canonical text of the filters (for cursors bound to one filter set)."""
-        return json.dumps({k: str(v) for k, v in vars(self).items() if v is not None})
+def _analysis_fingerprint() -> bytes:
+    """A digest of the code that turns a row's text into FTS5 tokens (search_text and
+    search), part of every content key: when the analysis changes, the next re-index of a
+    source rewrites all its rows, not only the changed ones."""
+    digest = hashlib.blake2b(digest_size=16)
+    for module in (search_text, search):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.digest()
 
 
-#: radius_km must lie in this range (km)
-RADIUS_RANGE = (0.5, 300.0)
-DEFAULT_RADIUS_KM = 25.0
+_ANALYSIS = _analysis_fingerprint()
 
 
-def _parse_extra(
-    eqf: str | None,
-    near: str | None,
-    radius_km: float | None,
-    starting_within: int | None,
-    gazetteer: Gazetteer | None,
-) -> dict[str, Any]:
-    """EQF level, distance and ``starting_within`` (422 naming the parameter)."""
-    values: dict[str, Any] = {}
-    if eqf:
-        code = eqf.rstrip("/").rsplit("/", 1)[-1]
-        if code not in {str(n) for n in range(1, 9)}:
-            raise InvalidParameter(
-                "eqf must be an EQF level 1–8 or its IRI", parameter="eqf", value=eqf
-            )
-        values["eqf"] = code
-    if radius_km is not None:
-        low, high = RADIUS_RANGE
-        if radius_km != radius_km or not low <= radius_km <= high:
-            raise InvalidParameter(
-                f"radius_km must lie between {low:g} and {high:g}",
-                parameter="radius_km",
-                value=radius_km,
-            )
-        if not near:
-            raise InvalidParameter(
-                "radius_km needs near (the place to measure from)",
-                parameter="radius_km",
-                value=radius_km,
-            )
-    if near is not None:
-        if not near.strip():
-            raise InvalidParameter("near is empty", parameter="near", value=near)
-        place = (gazetteer or gazetteer_for()).locate(near)
-        values["near_lat"], values["near_lon"] = place.lat, place.lon
-        values["radius_km"] = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
-    if starting_within is not None:
-        if not 0 <= starting_within <= 3650:
-            raise InvalidParameter(
-                "starting_within must be a number of days between 0 and 3650",
-                parameter="starting_within",
-                value=starting_within,
-            )
-        values["starting_within"] = starting_within
-    return values
+def content_key(row: dict[str, Any]) -> str:
+    """A digest of everything :meth:`OfferIndex.replace_source` writes for ``row`` (and of
+    the text analysis): equal keys mean the stored row can be kept as it is.
 
-
-def encode_cursor(key: tuple[str, str, str]) -> str:
-    raw = json.dumps(list(key), separators=(",", ":")).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str, str, str]:
-    """The key a cursor stands for; anything else is a 422 naming ``cursor``."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value = json.loads(raw.decode("utf-8"))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise InvalidParameter(
-            "cursor is not a cursor this server issued", parameter="cursor"
-        ) from exc
-    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
-        raise InvalidParameter("cursor is not a cursor this server issued", parameter="cursor")
-    return (value[0], value[1], value[2])
-
-
-@dataclass
-class OfferPage:
-    """One page of ``GET /offers``: summaries plus the cursor of the next page (or None)."""
-
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-    generation: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    Pickled rather than JSON-encoded (a third of the time): equal bytes always mean equal
+    rows; the rare other way round (equal rows, other bytes, e.g. after a Python upgrade or
+    with a set in a row) costs a needless rewrite, never a stale row."""
+    digest = hashlib.blake2b(_ANALYSIS, digest_size=16)
+    digest.update(pickle.dumps(row, protocol=5))
+    return digest.hexdigest()
 
 
 # -- the index --------------------------------------------------------------------------------
@@ -393,7 +215,7 @@ class OfferIndex:
         """Empty every table (``bildungsnetz reindex`` rebuilds from the store afterwards)."""
         conn = self._conn()
         with self._write_lock, conn:
-            for table in ("offers", "runs", "run_summary", "run_text", "run_funding", "run_topic"):
+            for table in ("offers", "runs", "run_summary", "run_key", "run_funding", "run_topic"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("DELETE FROM run_fts")
         self._writes += 1
@@ -415,85 +237,70 @@ class OfferIndex:
 
     # -- writing --------------------------------------------------------------------------
     def replace_source(self, source_id: str, rows: Iterable[dict[str, Any]]) -> int:
-        """Make the index hold exactly ``rows`` for ``source_id``, in one transaction."""
+        """Make the index hold exactly ``rows`` for ``source_id``, in one transaction.
+
+        Only what changed is written: each row's content key (:func:`content_key`) is stored
+        beside it; a row whose (offer, run) the source already holds with the same key is
+        kept as it is, one with another key is updated in place (only the changed columns of
+        ``runs``, so its secondary indexes are not touched unless a filter value changed),
+        the source's other old rows are deleted and its other new rows inserted. Why: a
+        harvest changes a few of a source's offers, and rewriting 5,000 runs in ``runs``
+        (eight indexes) and FTS5 was most of what a re-index cost."""
         conn = self._conn()
         count = 0
         with self._write_lock, conn:
-            sql = "SELECT DISTINCT offer FROM runs WHERE source = ?"
-            old_offers = [r[0] for r in conn.execute(sql, (source_id,))]
-            old = [r[0] for r in conn.execute("SELECT id FROM runs WHERE source = ?", (source_id,))]
-            if old:
-                conn.executemany("DELETE FROM run_funding WHERE run = ?", [(i,) for i in old])
-                conn.executemany("DELETE FROM run_topic WHERE run = ?", [(i,) for i in old])
-                conn.executemany("DELETE FROM run_summary WHERE id = ?", [(i,) for i in old])
-                conn.executemany("DELETE FROM run_text WHERE id = ?", [(i,) for i in old])
-                delete_rows(conn, old)
-                conn.execute("DELETE FROM runs WHERE source = ?", (source_id,))
+            old: dict[tuple[str, str], tuple[int, int, str | None]] = {
+                (r[0], r[1]): (r[2], r[3], r[4])
+                for r in conn.execute(
+                    "SELECT r.offer_iri, r.run_iri, r.id, r.offer, k.key FROM runs r "
+                    "LEFT JOIN run_key k ON k.id = r.id WHERE r.source = ?",
+                    (source_id,),
+                )
+            }
+            seen: set[tuple[str, str]] = set()
+            changed: list[tuple[int, dict[str, Any], str]] = []
+            fresh: list[tuple[dict[str, Any], str]] = []
             for row in rows:
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO runs (offer, offer_iri, run_iri, source, provider, "
-                    "start_date, end_date, sort_key, kreis, kreis_ags, mode, mode_rollup, price, "
-                    "language, lat, lon, provider_name, mode_iri, eqf) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        _offer_key(conn, row["offer_iri"]),
-                        row["offer_iri"],
-                        row["run_iri"],
-                        row["source"],
-                        row["provider"],
-                        row["start_date"],
-                        row["end_date"],
-                        row["sort_key"],
-                        row["kreis"],
-                        row["kreis_ags"],
-                        row["mode"],
-                        row["mode_rollup"],
-                        row["price"],
-                        row["language"],
-                        row["lat"],
-                        row["lon"],
-                        row.get("provider_name"),
-                        row.get("mode_iri"),
-                        row.get("eqf"),
-                    ),
-                )
-                if not cur.rowcount:
+                pair = (row["offer_iri"], row["run_iri"])
+                if pair in seen:
+                    continue  # the first row of a pair wins, as for a unique key
+                seen.add(pair)
+                key = content_key(row)
+                held = old.pop(pair, None)
+                if held is None:
+                    fresh.append((row, key))
                     continue
-                run_id = cur.lastrowid
                 count += 1
-                conn.execute(
-                    "INSERT INTO run_summary (id, summary) VALUES (?, ?)",
-                    (run_id, json.dumps(row["summary"], ensure_ascii=False)),
-                )
-                conn.execute(
-                    "INSERT INTO run_text (id, search) VALUES (?, ?)", (run_id, row["search"])
-                )
-                iris = row.get("funding_iris", {})
-                conn.executemany(
-                    "INSERT OR IGNORE INTO run_funding (code, run, iri) VALUES (?, ?, ?)",
-                    [(c, run_id, iris.get(c)) for c in row["funding"]],
-                )
-                assert run_id is not None
-                index_row(conn, run_id, row.get("text") or {"title": row["search"]})
-                topic_keys = {t for t in row["topics"]} | {
-                    "slug:" + last_segment(t) for t in row["topics"]
-                }
-                conn.executemany(
-                    "INSERT OR IGNORE INTO run_topic (topic, run) VALUES (?, ?)",
-                    [(t, run_id) for t in topic_keys],
-                )
+                if held[2] != key:
+                    changed.append((held[0], row, key))
+            gone = [(held[0],) for held in old.values()]
+            if gone:
+                for table, column in _RUN_TABLES:
+                    conn.executemany(f"DELETE FROM {table} WHERE {column} = ?", gone)
+                delete_rows(conn, [g[0] for g in gone])
+                conn.executemany("DELETE FROM runs WHERE id = ?", gone)
+            if changed:
+                ids = [(run_id,) for run_id, _, _ in changed]
+                for table in ("run_funding", "run_topic"):
+                    conn.executemany(f"DELETE FROM {table} WHERE run = ?", ids)
+                delete_rows(conn, [i[0] for i in ids])
+                for run_id, row, key in changed:
+                    _update(conn, run_id, row, key)
+            for row, key in fresh:
+                count += _insert(conn, row, key)
             # offers of the old rows that no source lists any more (the others keep their key)
             conn.executemany(
                 "DELETE FROM offers WHERE id = ? AND NOT EXISTS "
                 "(SELECT 1 FROM runs WHERE runs.offer = offers.id)",
-                [(o,) for o in old_offers],
+                [(o,) for o in {held[1] for held in old.values()}],
             )
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) "
                 "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
             )
         self._writes += 1
-        conn.execute("PRAGMA optimize")  # keeps the planner's statistics current
+        if gone or changed or fresh:
+            conn.execute("PRAGMA optimize")  # keeps the planner's statistics current
         return count
 
     def rebuild_source(self, store: Queryable, source_id: str, partner_id: str | None) -> int:
@@ -591,6 +398,82 @@ class OfferIndex:
             cache=self._facet_cache,
             pinned=self._base_facets,
         )
+
+
+#: the columns of ``runs`` a row sets besides its offer key, IRIs and source
+_RUN_COLUMNS = (
+    "provider",
+    "start_date",
+    "end_date",
+    "sort_key",
+    "kreis",
+    "kreis_ags",
+    "mode",
+    "mode_rollup",
+    "price",
+    "language",
+    "lat",
+    "lon",
+    "provider_name",
+    "mode_iri",
+    "eqf",
+)
+_INSERT_RUN = (
+    "INSERT OR IGNORE INTO runs (offer, offer_iri, run_iri, source, "
+    + ", ".join(_RUN_COLUMNS)
+    + ") VALUES (?, ?, ?, ?"
+    + ", ?" * len(_RUN_COLUMNS)
+    + ")"
+)
+
+
+def _insert(conn: sqlite3.Connection, row: dict[str, Any], key: str) -> int:
+    """Insert one row (1), or nothing when another source holds its (offer, run) (0)."""
+    values = [row.get(c) for c in _RUN_COLUMNS]
+    pair = (row["offer_iri"], row["run_iri"])
+    offer = _offer_key(conn, pair[0])
+    cur = conn.execute(_INSERT_RUN, (offer, *pair, row["source"], *values))
+    if not cur.rowcount:
+        return 0
+    run_id = cur.lastrowid
+    assert run_id is not None
+    summary = json.dumps(row["summary"], ensure_ascii=False)
+    conn.execute("INSERT INTO run_summary (id, summary) VALUES (?, ?)", (run_id, summary))
+    conn.execute("INSERT INTO run_key (id, key) VALUES (?, ?)", (run_id, key))
+    _write_details(conn, run_id, row)
+    return 1
+
+
+def _update(conn: sqlite3.Connection, run_id: int, row: dict[str, Any], key: str) -> None:
+    """Rewrite run ``run_id`` (same offer, run and source) as ``row``: only the columns of
+    ``runs`` whose value changed; its FTS5 entry, funding and topics must be deleted first."""
+    current = conn.execute(
+        f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE id = ?", (run_id,)
+    ).fetchone()
+    new = [row.get(c) for c in _RUN_COLUMNS]
+    diff = {c: v for c, v, was in zip(_RUN_COLUMNS, new, current, strict=True) if v != was}
+    if diff:
+        sets = ", ".join(f"{c} = ?" for c in diff)
+        conn.execute(f"UPDATE runs SET {sets} WHERE id = ?", (*diff.values(), run_id))
+    summary = json.dumps(row["summary"], ensure_ascii=False)
+    conn.execute("UPDATE run_summary SET summary = ? WHERE id = ?", (summary, run_id))
+    conn.execute("UPDATE run_key SET key = ? WHERE id = ?", (key, run_id))
+    _write_details(conn, run_id, row)
+
+
+def _write_details(conn: sqlite3.Connection, run_id: int, row: dict[str, Any]) -> None:
+    """The funding codes, topics and FTS5 text of run ``run_id``."""
+    iris = row.get("funding_iris", {})
+    conn.executemany(
+        "INSERT OR IGNORE INTO run_funding (code, run, iri) VALUES (?, ?, ?)",
+        [(c, run_id, iris.get(c)) for c in row["funding"]],
+    )
+    topic_keys = set(row["topics"]) | {"slug:" + last_segment(t) for t in row["topics"]}
+    conn.executemany(
+        "INSERT OR IGNORE INTO run_topic (topic, run) VALUES (?, ?)",
+        [(t, run_id) for t in topic_keys],
+    )
+    index_row(conn, run_id, row.get("text") or {"title": row["search"]})
 
 
 def _offer_key(conn: sqlite3.Connection, iri: str) -> int:

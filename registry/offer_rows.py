@@ -3,7 +3,8 @@
 Why a module of its own: what a row holds (the filterable fields and the JSON summary the API
 returns) is a mapping of the model in ``docs/design.md`` that changes with the model, while
 :mod:`registry.offer_index` (tables, filters, paging) does not. The rows come from one SPARQL
-CONSTRUCT of the source graph plus the labels, notations and mode roll-ups (``skos:broader`` to
+SELECT of the source graph's triples of the properties in ``_ROW_PROPERTIES`` (a property a row
+is to use must be listed there) plus the labels, notations and mode roll-ups (``skos:broader`` to
 ``unterrichtsform/praesenz|digital|kombiniert``) of the vocabulary graph; a mode the vocabulary
 does not roll up is rolled up by its hundreds (1xx Präsenz, 2xx and 4xx digital, 3xx kombiniert).
 """
@@ -11,7 +12,6 @@ does not roll up is rolled up by its hundreds (1xx Präsenz, 2xx and 4xx digital
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
@@ -104,15 +104,79 @@ def _vocab_maps(store: Queryable) -> tuple[dict[str, str], dict[str, str], dict[
     return labels, notations, rollups
 
 
+#: the properties a row is built from (schema.org local names; ``http://schema.org/`` too)
+_ROW_PROPERTIES = (
+    "name",
+    "description",
+    "url",
+    "provider",
+    "hasCourseInstance",
+    "startDate",
+    "endDate",
+    "courseMode",
+    "location",
+    "containedInPlace",
+    "address",
+    "geo",
+    "latitude",
+    "longitude",
+    "postalCode",
+    "addressLocality",
+    "offers",
+    "price",
+    "priceCurrency",
+    "financialAidEligible",
+    "about",
+    "inLanguage",
+    "teaches",
+    "occupationalCategory",
+    "educationalLevel",
+)
+
+
+def _graph_query(graph: str) -> tuple[str, list[str]]:
+    """One SELECT of the triples of ``graph`` that rows are built from, and the (normalised)
+    predicate of each branch number ``?k``.
+
+    Why not ``CONSTRUCT { ?s ?p ?o }``: a quarter of a feed's triples (other types, teaching
+    units, attendance pattern, field of education, AZAV status …) never reach a row, and each
+    triple read costs a decode of three terms; one branch per property decodes two (the
+    predicate is the branch number), so this reads the graph in about half the time.
+    One query, so the rows come from one consistent view of the graph."""
+    predicates: list[str] = []
+    branches: list[str] = []
+    for local in _ROW_PROPERTIES:
+        for base in (SCHEMA, SCHEMA_HTTP):
+            branches.append(f"{{ ?s <{base}{local}> ?o BIND({len(predicates)} AS ?k) }}")
+            predicates.append(SCHEMA + local)
+    for prop in (BN + "flexibleStart", BN + "registrationDeadline"):
+        branches.append(f"{{ ?s <{prop}> ?o BIND({len(predicates)} AS ?k) }}")
+        predicates.append(prop)
+    for base in (SCHEMA, SCHEMA_HTTP):  # only the type rows need: Course
+        course = f"<{base}Course>"
+        branches.append(f"{{ ?s a {course} BIND({course} AS ?o) BIND({len(predicates)} AS ?k) }}")
+        predicates.append(RDF + "type")
+    sparql = f"SELECT ?s ?o ?k WHERE {{ GRAPH <{graph}> {{ {' UNION '.join(branches)} }} }}"
+    return sparql, predicates
+
+
 def _graph_map(store: Queryable, graph: str) -> dict[str, dict[str, list[Term]]]:
-    subjects: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
-    for triple in store.query(
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-    ):
-        s = triple.subject
+    """Subject → normalised property → values, for the properties rows are built from."""
+    sparql, predicates = _graph_query(graph)
+    subjects: dict[str, dict[str, list[Term]]] = {}
+    branch = {str(i): p for i, p in enumerate(predicates)}
+    for solution in store.query(sparql):
+        s = solution[0]
         key = s.value if isinstance(s, ox.NamedNode) else f"_:{s.value}"
-        obj = triple.object
-        subjects[key][_norm(triple.predicate.value)].append(obj)
+        props = subjects.get(key)
+        if props is None:
+            props = subjects[key] = {}
+        pred = branch[solution[2].value]
+        values = props.get(pred)
+        if values is None:
+            props[pred] = [solution[1]]
+        else:
+            values.append(solution[1])
     return subjects
 
 
@@ -166,6 +230,7 @@ def extract_runs(
     both = vocabulary_labels(store)
     course_type = SCHEMA + "Course"
     rows: list[dict[str, Any]] = []
+    memo: dict[str, list[str]] = {}
     for subject, props in graph.items():
         types = {t.value for t in props.get(RDF + "type", []) if isinstance(t, ox.NamedNode)}
         if course_type not in {_norm(t) for t in types}:
@@ -187,7 +252,7 @@ def extract_runs(
                     vocab_rollups,
                 )
             )
-            _enrich(rows[-1], course, run, graph, both, gazetteer, notations)
+            _enrich(rows[-1], course, run, graph, both, gazetteer, notations, memo)
     return rows
 
 
@@ -203,6 +268,10 @@ def _price(
     return best
 
 
+#: the values of an absent property (shared, never changed)
+_NO_VALUES: list[Term] = []
+
+
 def _row(
     course_iri: str,
     run_iri: str,
@@ -216,7 +285,7 @@ def _row(
     vocab_rollups: Mapping[str, str],
 ) -> dict[str, Any]:
     def get(holder: Mapping[str, list[Term]], local: str) -> list[Term]:
-        return list(holder.get(SCHEMA + local, []))
+        return holder.get(SCHEMA + local) or _NO_VALUES  # read only: not copied
 
     title = _text(get(course, "name")) or course_iri
     title_en = next(
@@ -325,18 +394,31 @@ _EQF = "http://data.europa.eu/snb/eqf/"
 
 
 def _labels_of(
-    iris: list[str], labels: Labels, graph: Mapping[str, Mapping[str, list[Term]]]
+    iris: list[str],
+    labels: Labels,
+    graph: Mapping[str, Mapping[str, list[Term]]],
+    memo: dict[str, list[str]],
 ) -> str:
-    """German and English labels of ``iris`` (vocabulary first, then the feed's own names)."""
+    """German and English labels of ``iris`` (vocabulary first, then the feed's own names).
+
+    ``memo`` holds the labels per IRI for one source: the same topics, skills and modes recur
+    in thousands of rows."""
     out: list[str] = []
     for iri in iris:
-        for lang in ("de", "en"):
-            text = labels.label(iri, lang)
-            if text and text not in out:
+        texts = memo.get(iri)
+        if texts is None:
+            texts = []
+            for lang in ("de", "en"):
+                text = labels.label(iri, lang)
+                if text and text not in texts:
+                    texts.append(text)
+            for name in graph.get(iri, {}).get(SCHEMA + "name", []):
+                if isinstance(name, ox.Literal) and name.value not in texts:
+                    texts.append(name.value)
+            memo[iri] = texts
+        for text in texts:
+            if text not in out:
                 out.append(text)
-        for name in graph.get(iri, {}).get(SCHEMA + "name", []):
-            if isinstance(name, ox.Literal) and name.value not in out:
-                out.append(name.value)
     return " ".join(out)
 
 
@@ -348,6 +430,7 @@ def _enrich(
     labels: Labels,
     gazetteer: Gazetteer | None,
     notations: Mapping[str, str],
+    memo: dict[str, list[str]],
 ) -> None:
     """Add what search, facets, the distance filter and the lifecycle need to ``row``."""
     summary = row["summary"]
@@ -393,7 +476,7 @@ def _enrich(
         "title": " ".join([summary["title"] or "", summary.get("title_en") or ""]),
         "skills": " ".join(literals(course, "teaches"))
         + " "
-        + _labels_of(iris(course, "teaches"), labels, graph),
+        + _labels_of(iris(course, "teaches"), labels, graph, memo),
         "topics": _labels_of(
             summary["topics"]
             + funding_iris
@@ -402,6 +485,7 @@ def _enrich(
             + iris(course, "educationalLevel"),
             labels,
             graph,
+            memo,
         ),
         "provider": summary["provider"].get("name") or "",
         "place": " ".join(

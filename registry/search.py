@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from .errors import InvalidParameter
@@ -110,9 +111,11 @@ def bm25_expression() -> str:
 # -- writing ----------------------------------------------------------------------------------
 def index_row(conn: sqlite3.Connection, run_id: int, fields: Mapping[str, str]) -> None:
     """Add the analysed text of one run (``fields``: column → raw text)."""
-    values = {name: " ".join(analyze(fields.get(name, "") or "")) for name in FTS_COLUMNS}
-    heads = [t for name in ("title", "skills", "description") for t in values[name].split()]
-    values["parts"] = " ".join(compound_parts(heads))
+    analysed = {name: _analysed(fields.get(name, "") or "") for name in FTS_COLUMNS}
+    values = {name: stems for name, (stems, _) in analysed.items()}
+    values["parts"] = " ".join(
+        analysed[name][1] for name in ("title", "skills", "description") if analysed[name][1]
+    )
     conn.execute(
         "INSERT INTO run_fts (rowid, "
         + ", ".join(FTS_COLUMNS)
@@ -121,6 +124,15 @@ def index_row(conn: sqlite3.Connection, run_id: int, fields: Mapping[str, str]) 
         + ")",
         (run_id, *values.values()),
     )
+
+
+@lru_cache(maxsize=1 << 15)
+def _analysed(text: str) -> tuple[str, str]:
+    """(stems, compound heads) of one field text, space-separated. Cached: titles, labels,
+    providers and places recur in thousands of rows, and analysis was most of what writing a
+    run cost."""
+    stems = analyze(text)
+    return " ".join(stems), " ".join(compound_parts(stems))
 
 
 def delete_rows(conn: sqlite3.Connection, run_ids: list[int]) -> None:

@@ -20,15 +20,13 @@ from __future__ import annotations
 import math
 import sqlite3
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from .errors import InvalidParameter
 from .search import TOTAL, bm25_expression, facet_counts, fill_hits, fts_query
-
-if TYPE_CHECKING:
-    from .offer_index import OfferFilters, OfferPage
+from .search_filters import OfferFilters, OfferPage, decode_cursor, encode_cursor
 
 __all__ = ["MAX_RUNS_PER_ITEM", "RUN_FIELDS", "is_base", "offer_item", "run_search"]
 
@@ -154,8 +152,6 @@ def _date_page(
     conn: sqlite3.Connection, f: OfferFilters, limit: int, cursor: str | None
 ) -> tuple[list[str], str | None]:
     """Offers in (first matching run's start date, offer IRI) order, after ``cursor``."""
-    from .offer_index import decode_cursor, encode_cursor
-
     where, args = _where(conn, f, None)
     inner, inner_args = _where(conn, f, None, "r2")
     earlier = (
@@ -188,8 +184,6 @@ def _rank_page(
     conn: sqlite3.Connection, f: OfferFilters, match: str, limit: int, cursor: str | None
 ) -> tuple[list[str], dict[str, float], dict[str, list[int]], str | None]:
     """Offers by their best BM25 score (then first start date, offer IRI); an offset cursor."""
-    from .offer_index import decode_cursor, encode_cursor
-
     offset = _decode_offset(decode_cursor(cursor), f.key()) if cursor else 0
     where, args = _where(conn, f, match)
     # bm25() cannot stand in an aggregate: score the runs first, then group them by offer
@@ -282,8 +276,6 @@ def run_search(
     counts are kept in ``cache`` by (generation, filters), so paging counts once; those of the
     unfiltered catalogue and of a single facet filter in ``pinned`` for the whole generation
     (the long tail of other filter sets cannot push them out of ``cache``)."""
-    from .offer_index import OfferPage
-
     match = fts_query(conn, f.q) if f.q else None
     if f.q and match is None:  # only syntax characters or nothing searchable: nothing found
         return OfferPage(

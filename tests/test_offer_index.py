@@ -16,10 +16,12 @@ from registry.namespaces import SCHEMA, SOURCE
 from registry.offer_index import (
     OfferFilters,
     OfferIndex,
+    content_key,
     decode_cursor,
     extract_runs,
     rollup_of,
 )
+from registry.search import FTS_COLUMNS
 from registry.store import OxigraphStore
 
 
@@ -256,3 +258,96 @@ def test_unfiltered_facets_outlive_the_long_tail_and_follow_a_reindex(tmp_path: 
     expected = len(all_items(idx, plain))
     assert recounted["total"] == expected < first["total"]
     store.close()
+
+
+def _dump(idx: OfferIndex) -> dict[tuple[str, str], tuple[object, ...]]:
+    """Everything the index holds per (offer, run), without the row ids."""
+    conn = idx._conn()
+    fts = ", ".join(f"f.{c}" for c in FTS_COLUMNS)
+    out: dict[tuple[str, str], tuple[object, ...]] = {}
+    for row in conn.execute(
+        f"SELECT r.id, r.offer_iri, r.run_iri, o.iri, r.*, s.summary, {fts} FROM runs r "
+        "JOIN offers o ON o.id = r.offer JOIN run_summary s ON s.id = r.id "
+        "JOIN run_fts f ON f.rowid = r.id"
+    ):
+        run_id = row[0]
+        funding = sorted(conn.execute("SELECT code, iri FROM run_funding WHERE run = ?", (run_id,)))
+        topics = sorted(conn.execute("SELECT topic FROM run_topic WHERE run = ?", (run_id,)))
+        # r.* starts with the ids (run, offer key): left out, they differ between indexes
+        out[(row[1], row[2])] = (row[3], row[6:], funding, topics)
+    return out
+
+
+def test_reindex_writes_only_changed_rows_and_equals_a_fresh_build(tmp_path: Path) -> None:
+    """A re-index keeps unchanged runs as they are (same row ids, nothing written), rewrites
+    changed ones (text, filter columns, funding) and ends up holding exactly what an index
+    built from scratch on the same store holds."""
+    store = example_store(tmp_path / "store")
+    idx = OfferIndex(tmp_path / "offers.sqlite")
+    idx.rebuild_all(store, lambda sid: sid)
+    source = idx.sources()[0]
+    ids = dict(
+        ((o, r), i) for i, o, r in idx._conn().execute("SELECT id, offer_iri, run_iri FROM runs")
+    )
+    statements: list[str] = []
+    idx._conn().set_trace_callback(statements.append)
+    idx.rebuild_source(store, source, source)
+    assert not [
+        s
+        for s in statements
+        if s.lstrip().startswith(("INSERT OR IGNORE INTO runs", "UPDATE runs", "DELETE FROM runs"))
+    ]
+    idx._conn().set_trace_callback(None)
+
+    triples = list(store.triples(SOURCE + source))
+    courses = sorted(
+        {
+            t.subject.value
+            for t in triples
+            if t.object == ox.NamedNode(SCHEMA + "Course") and isinstance(t.subject, ox.NamedNode)
+        }
+    )
+    renamed, dropped = ox.NamedNode(courses[0]), ox.NamedNode(courses[1])
+    dated = {t.subject for t in triples if t.predicate == ox.NamedNode(SCHEMA + "startDate")}
+    course, moved = next(
+        (t.subject.value, t.object)
+        for t in triples
+        if t.predicate == ox.NamedNode(SCHEMA + "hasCourseInstance")
+        and t.object in dated
+        and isinstance(t.subject, ox.NamedNode)
+    )
+    changed: list[ox.Triple] = []
+    for t in triples:
+        if t.subject == renamed and t.predicate == ox.NamedNode(SCHEMA + "name"):
+            t = ox.Triple(t.subject, t.predicate, ox.Literal("Zauberschweißtechnik", language="de"))
+        elif t.subject == moved and t.predicate == ox.NamedNode(SCHEMA + "startDate"):
+            t = ox.Triple(t.subject, t.predicate, ox.Literal("2031-02-03"))
+        elif t.subject == dropped and t.predicate == ox.NamedNode(SCHEMA + "financialAidEligible"):
+            continue
+        changed.append(t)
+    store.replace_graph(SOURCE + source, changed)
+    idx.rebuild_source(store, source, source)
+
+    fresh = OfferIndex(tmp_path / "fresh.sqlite")
+    fresh.rebuild_all(store, lambda sid: sid)
+    assert _dump(idx) == _dump(fresh)
+    assert idx.rows() == store_runs(store)
+    kept = dict(
+        ((o, r), i) for i, o, r in idx._conn().execute("SELECT id, offer_iri, run_iri FROM runs")
+    )
+    assert kept == ids  # rows changed in place keep their ids too
+    hits = all_items(idx, OfferFilters.parse(q="Zauberschweisstechnik"))
+    assert [item["iri"] for item in hits] == [renamed.value]
+    assert isinstance(moved, ox.NamedNode)
+    assert [r["start_date"] for r in idx.runs_of(course) if r["run"] == moved.value] == [
+        "2031-02-03"
+    ]
+    store.close()
+
+
+def test_content_key_follows_every_field() -> None:
+    row = {"offer_iri": "o", "run_iri": "r", "price": 10.0, "summary": {"title": "A"}}
+    key = content_key(row)
+    assert key == content_key(dict(row))
+    assert content_key({**row, "price": 10.5}) != key
+    assert content_key({**row, "summary": {"title": "B"}}) != key
