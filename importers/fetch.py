@@ -25,10 +25,12 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import socket
+import ssl
+import threading
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -88,6 +90,8 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     attempts: int = 1
+    #: the content hash of dropped ``data`` (see :meth:`without_data`)
+    known_hash: str | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -95,7 +99,14 @@ class FetchResult:
 
     @property
     def content_hash(self) -> str | None:
-        return None if self.data is None else "sha256:" + hashlib.sha256(self.data).hexdigest()
+        if self.data is None:
+            return self.known_hash
+        return "sha256:" + hashlib.sha256(self.data).hexdigest()
+
+    def without_data(self) -> FetchResult:
+        """This result without the body but with its hash: what a worker process sends back
+        (the body is parsed there; sending it to the writer doubled what crossed over)."""
+        return replace(self, data=None, known_hash=self.content_hash)
 
 
 def is_public_address(address: str) -> bool:
@@ -253,6 +264,19 @@ def _once(
     raise FetchError(f"{url}: more than {config.max_redirects} redirects", url=url)
 
 
+_SSL: list[ssl.SSLContext] = []
+_SSL_LOCK = threading.Lock()
+
+
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context per process: building it loads the CA bundle (30 ms, measured
+    at 20 feeds as a sixth of a worker's CPU in a re-harvest), even for plain-HTTP feeds."""
+    with _SSL_LOCK:
+        if not _SSL:
+            _SSL.append(httpx.create_ssl_context())
+        return _SSL[0]
+
+
 class _HttpStatus(FetchError):
     def __init__(self, status: int, url: str) -> None:
         super().__init__(f"{url}: HTTP {status}", url=url, http_status=status)
@@ -283,7 +307,10 @@ def fetch(
         headers["If-Modified-Since"] = last_modified
     own = client is None
     http = client or httpx.Client(
-        follow_redirects=False, headers={"User-Agent": config.user_agent}, trust_env=False
+        follow_redirects=False,
+        headers={"User-Agent": config.user_agent},
+        trust_env=False,
+        verify=_ssl_context(),
     )
     deadline = time.monotonic() + config.timeout_s
     try:

@@ -181,12 +181,16 @@ class _Skolemiser:
 def normalise(triples: Iterable[ox.Triple], *, source_id: str) -> list[ox.Triple]:
     """Deduplicated triples with https schema.org, typed dates/prices and stable skolem IRIs."""
     fixed = list(dict.fromkeys(_fix(t) for t in triples))
-    has_blank = any(
-        isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in fixed
-    )
-    if not has_blank:
+    blank = ox.BlankNode
+    # only triples touching a blank node take part in skolemising (one pass to find them)
+    where = [
+        i
+        for i, t in enumerate(fixed)
+        if isinstance(t.subject, blank) or isinstance(t.object, blank)
+    ]
+    if not where:
         return fixed
-    skolem = _Skolemiser(fixed)
+    skolem = _Skolemiser([fixed[i] for i in where])
     prefix = skolem_prefix(source_id)
     names: dict[ox.BlankNode, ox.NamedNode] = {}
     limit = sys.getrecursionlimit()
@@ -197,18 +201,13 @@ def normalise(triples: Iterable[ox.Triple], *, source_id: str) -> list[ox.Triple
             names[node] = ox.NamedNode(prefix + skolem.full(node, set())[0][:32])
     finally:
         sys.setrecursionlimit(limit)
-
-    def name(term: ox.BlankNode) -> ox.NamedNode:
-        return names[term]
-
-    result: dict[ox.Triple, None] = {}
-    for t in fixed:
+    for i in where:
+        t = fixed[i]
         s, o = t.subject, t.object
-        if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
-            t = ox.Triple(
-                name(s) if isinstance(s, ox.BlankNode) else s,
-                t.predicate,
-                name(o) if isinstance(o, ox.BlankNode) else o,
-            )
-        result[t] = None
-    return list(result)
+        fixed[i] = ox.Triple(
+            names[s] if isinstance(s, blank) else s,
+            t.predicate,
+            names[o] if isinstance(o, blank) else o,
+        )
+    # blank nodes indistinguishable in every respect share a name: their triples merge
+    return list(dict.fromkeys(fixed))

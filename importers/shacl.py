@@ -23,9 +23,6 @@ from typing import Any
 
 import pyoxigraph as ox
 import rdflib
-from pyshacl import Validator as _PyshaclValidator
-from pyshacl.graph_abstraction import DataGraph
-from pyshacl.shapes_graph import ShapesGraph
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, XSD
 from rdflib.plugins.sparql import prepareQuery
@@ -166,7 +163,7 @@ class Shapes:
         self._parent: dict[rdflib.term.Node, rdflib.term.Node] = {
             child: parent for parent, child in self.graph.subject_objects(SH.property)
         }
-        self._shapes_graph = ShapesGraph(self.graph, False, _LOG)
+        self._shapes_graph: Any = None  # pySHACL's, built at the first pySHACL run
 
     def messages(self, shape: rdflib.term.Node) -> dict[str, str]:
         """``sh:message`` of ``shape`` by language (``""`` for an untagged message)."""
@@ -198,6 +195,14 @@ class Shapes:
 
     def run(self, data: rdflib.Graph) -> list[RawResult]:
         """Validate ``data`` (changed in place: pySHACL adds nothing without inference)."""
+        # imported here: a third of a second per worker process, and the SPARQL engine
+        # (importers.shacl_sparql) validates the project's shapes without pySHACL
+        from pyshacl import Validator as _PyshaclValidator
+        from pyshacl.graph_abstraction import DataGraph
+        from pyshacl.shapes_graph import ShapesGraph
+
+        if self._shapes_graph is None:
+            self._shapes_graph = ShapesGraph(self.graph, False, _LOG)
         validator = _PyshaclValidator(
             DataGraph.from_rdflib(data),
             shacl_graph=self.graph,

@@ -145,6 +145,9 @@ class ValidationResult:
     other_problems: list[Problem] = field(default_factory=list)
     #: offers whose report was reused from ``previous`` (content unchanged)
     reused: int = 0
+    #: the distinct validated triples as N-Triples, serialised once for the closure hashes;
+    #: the harvester publishes it as is when no offer is quarantined (no second serialisation)
+    ntriples: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def conforms(self) -> bool:
@@ -214,8 +217,11 @@ class _Index:
 
     def __init__(self, triples: Iterable[ox.Triple]) -> None:
         self.by_subject: dict[Node, list[ox.Triple]] = {}
+        self.triples = list(dict.fromkeys(triples))
+        self._lines: dict[ox.Triple, bytes] | None = None
+        self.text = b""
         courses: set[Node] = set()
-        for t in triples:
+        for t in self.triples:
             self.by_subject.setdefault(t.subject, []).append(t)  # type: ignore[arg-type]
             if t.predicate == _TYPE and t.object == _COURSE:
                 courses.add(t.subject)  # type: ignore[arg-type]
@@ -236,6 +242,20 @@ class _Index:
                     nodes.add(obj)  # type: ignore[arg-type]
                     queue.append(obj)  # type: ignore[arg-type]
         return found, nodes
+
+    def content_hash(self, triples: Iterable[ox.Triple]) -> str:
+        """:func:`content_hash` of some of the index's triples, from N-Triples lines made by
+        one serialisation of all of them (``str`` per triple cost more than SHACL when a
+        re-harvest reuses most reports). Same digest: the lines are ``str(t) + " ."`` and
+        UTF-8 bytes sort like the code points they encode."""
+        lines = self._lines
+        if lines is None:
+            self.text = ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES) or b""
+            parts = self.text.split(b"\n")
+            if len(parts) != len(self.triples) + 1:  # not one line per triple: never seen
+                parts = [f"{t} .".encode() for t in self.triples] + [b""]
+            lines = self._lines = dict(zip(self.triples, [p[:-2] for p in parts[:-1]], strict=True))
+        return hashlib.sha256(b"\n".join(sorted({lines[t] for t in triples}))).hexdigest()
 
     def values(self, node: object, predicate: ox.NamedNode) -> list[object]:
         return [t.object for t in self.by_subject.get(node, ()) if t.predicate == predicate]  # type: ignore[call-overload]
@@ -329,7 +349,7 @@ class Validator:
         """The triples of the offer ``iri`` (its closure) and their content hash."""
         index = triples if isinstance(triples, _Index) else _Index(triples)
         found, _nodes = index.closure([_text_node(iri)])
-        return found, content_hash(found)
+        return found, index.content_hash(found)
 
     def validate(
         self,
@@ -340,13 +360,16 @@ class Validator:
         """Validate every offer in ``triples``; unchanged offers reuse ``previous`` reports."""
         index = _Index(triples)
         result = ValidationResult(offers={})
+        if index.courses:  # serialise once; the hashes below and the publisher use it
+            index.content_hash(())
+            result.ntriples = index.text
         covered: set[Node] = set()
         pending: list[_Pending] = []
         for course in index.courses:
             found, nodes = index.closure([course])
             covered |= nodes
             iri = _node_text(course)
-            digest = content_hash(found)
+            digest = index.content_hash(found)
             old = previous.get(iri) if previous else None
             if old is not None and old.content_hash == digest:
                 result.offers[iri] = old
@@ -409,6 +432,8 @@ class Validator:
             rest = [s for s in index.by_subject if s not in covered]
             if rest:
                 triples.update(dict.fromkeys(index.closure(rest)[0]))
+            if not triples:
+                return  # every offer reused, nothing outside them: ~120 queries saved
             data = triples
         holders: dict[object, list[str]] | None = None
         for raw in self.fast.run(data):
