@@ -228,3 +228,31 @@ def test_reindex_command_rebuilds_from_the_store(tmp_path: Path) -> None:
     assert idx._conn().execute("SELECT count(*) FROM run_fts").fetchone()[0] == idx.count()
     idx.close()
     store.close()
+
+
+def test_ranked_pages_from_the_kept_top_equal_pages_ranked_anew(
+    demo_offer_index: OfferIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry import search_query
+
+    filters = OfferFilters.parse(q="Deutsch", include_past=True)
+    everything = [i["iri"] for i in demo_offer_index.search(filters, limit=500).items]
+    monkeypatch.setattr(search_query, "RANKED_KEPT", 5)  # the first pages kept, later ranked anew
+    demo_offer_index._ranked.clear()
+    seen, cursor, kept = [], None, []
+    while True:
+        page = demo_offer_index.search(filters, limit=2, cursor=cursor)
+        seen += [i["iri"] for i in page.items]
+        kept.append(len(demo_offer_index._ranked))
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == everything and len(everything) > 5
+    assert kept[0] == 1, "the first page keeps the top of the ranking"
+    (key,) = demo_offer_index._ranked
+    assert len(demo_offer_index._ranked[key]) == 5
+    # another generation (a re-index) never reads the kept ranking of the last one
+    demo_offer_index._ranked[key] = []
+    assert demo_offer_index.search(filters, limit=2).items == []
+    demo_offer_index._ranked[(key[0] + 1, *key[1:])] = demo_offer_index._ranked.pop(key)
+    assert [i["iri"] for i in demo_offer_index.search(filters, limit=2).items] == everything[:2]
