@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import httpx
 import psutil
 import pyoxigraph as ox
 import pytest
+from test_demo import free_port, wait_for
 
 from registry.demo import FeedServer
 from registry.errors import RegistryError
@@ -57,28 +57,6 @@ def test_a_snapshot_store_reads_what_the_writer_published_and_refuses_writes(
     writer.close()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _until(check: Callable[[], Any], timeout: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except httpx.HTTPError as exc:
-            last = exc
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting: {last!r}")
-
-
 def _health(base: str) -> dict[str, Any]:
     # a new connection each time, so the kernel may hand it to any process
     with httpx.Client(base_url=base, timeout=5) as client:
@@ -108,7 +86,7 @@ def test_writer_and_replica_serve_one_port_and_the_replica_sees_the_harvest(
             text.replace("[harvest]\n", f'[harvest]\nfeed_base_url = "{feeds.url}"\n', 1),
             encoding="utf-8",
         )
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         cmd = [str(Path(sys.executable).parent / "bildungsnetz"), "serve", "--config", str(config)]
         cmd += ["--store", str(tmp_path / "s"), "--port", str(port), "--processes", "2"]
@@ -120,8 +98,8 @@ def test_writer_and_replica_serve_one_port_and_the_replica_sees_the_harvest(
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         try:
-            _until(lambda: _health(base))
-            roles = _until(lambda: len(_both_roles(base)) == 2 and _both_roles(base))
+            wait_for(lambda: _health(base))
+            roles = wait_for(lambda: len(_both_roles(base)) == 2 and _both_roles(base))
             assert roles["writer"]["process"]["pid"] != roles["replica"]["process"]["pid"]
             assert roles["replica"]["harvesting"] is None, "a replica never harvests"
 
@@ -137,7 +115,7 @@ def test_writer_and_replica_serve_one_port_and_the_replica_sees_the_harvest(
                 return seen if ok else None
 
             # the harvest runs in the writer; the replica answers from the same data after it
-            seen = _until(settled)
+            seen = wait_for(settled)
             totals = set()
             for _ in range(12):
                 with httpx.Client(base_url=base, timeout=10) as client:
@@ -166,7 +144,7 @@ def test_writer_and_replica_serve_one_port_and_the_replica_sees_the_harvest(
                 replica = _both_roles(base).get("replica")
                 return replica if replica and replica["process"]["pid"] != old else None
 
-            fresh = _until(replaced)
+            fresh = wait_for(replaced)
             assert fresh["generation"] == seen["writer"]["generation"]
             children = [c.pid for c in psutil.Process(proc.pid).children()]
         finally:
