@@ -20,22 +20,24 @@ temporary directory and summed by whichever process answers ``/metrics``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from .errors import RegistryError
-from .store import GraphDelta, QueryResult, SnapshotReader, Store
+from .store import GraphDelta, PyoxigraphReads, SnapshotReader, Store
 
 __all__ = ["MULTIPROC_ENV", "SnapshotStore", "main", "supervise"]
 
@@ -50,7 +52,7 @@ READY_TIMEOUT_S = 3600.0
 STOP_GRACE_S = 10.0
 
 
-class SnapshotStore(Store):
+class SnapshotStore(PyoxigraphReads):
     """A store directory seen by a process that does not own it: every read goes to the
     newest published snapshot; writes are refused."""
 
@@ -62,28 +64,8 @@ class SnapshotStore(Store):
     def snapshot_reader(self) -> SnapshotReader:
         return SnapshotReader(self._snapshots)
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        default_graph: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-    ) -> QueryResult:
-        return self._reader.query(sparql, default_graph=default_graph, named_graphs=named_graphs)
-
-    def triples(self, graph: str) -> Iterator[ox.Triple]:
-        for q in self._reader.current().quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-            yield ox.Triple(q.subject, q.predicate, q.object)
-
-    def named_graphs(self) -> list[str]:
-        graphs = self._reader.current().named_graphs()
-        return sorted(g.value for g in graphs if isinstance(g, ox.NamedNode))
-
-    def dump(self, format: ox.RdfFormat, *, graph: str | None = None) -> bytes:
-        store = self._reader.current()
-        if graph is not None:
-            return store.dump(format=format, from_graph=ox.NamedNode(graph)) or b""
-        return store.dump(format=format) or b""
+    def _reads(self) -> ox.Store:
+        return self._reader.current()
 
     def _refuse(self) -> RegistryError:
         return RegistryError(f"this process only reads {self.path}; the writer process owns it")
@@ -209,24 +191,28 @@ def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
 
 # -- the children -------------------------------------------------------------------------------
 def _wait_for_writer(store: Path) -> None:
-    """A replica starts once the writer has published a snapshot and built the index."""
-    from .offer_index import OfferIndex
+    """A replica starts once the writer has published a snapshot and committed the index.
 
+    Only reads (``mode=ro``): opening :class:`~registry.offer_index.OfferIndex` would create
+    or upgrade the tables, racing the writer that is creating them."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     current = store / "snapshots" / "CURRENT"
     index_path = store / "offers.sqlite"
     while time.monotonic() < deadline:
-        if current.exists() and index_path.exists():
-            index = OfferIndex(index_path)
-            try:
-                if index.generation > 0:
-                    return
-            except RegistryError:
-                pass  # the writer is still creating it
-            finally:
-                index.close()
+        if current.exists() and index_path.exists() and _index_generation(index_path) > 0:
+            return
         time.sleep(0.5)
     raise RegistryError(f"the writer did not publish {store} within {READY_TIMEOUT_S:.0f} s")
+
+
+def _index_generation(path: Path) -> int:
+    """The committed re-index count of the writer's offer index (0: not there yet)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    except sqlite3.Error:  # the writer is still creating it
+        return 0
+    return int(row[0]) if row else 0
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -43,6 +43,7 @@ from .errors import QuerySyntaxError, RegistryError
 __all__ = [
     "GraphDelta",
     "OxigraphStore",
+    "PyoxigraphReads",
     "QueryResult",
     "SnapshotReader",
     "Store",
@@ -185,7 +186,39 @@ def _translate(exc: Exception) -> RegistryError:
     return QuerySyntaxError(str(exc))
 
 
-class OxigraphStore(Store):
+class PyoxigraphReads(Store):
+    """The reading half of :class:`Store` over a pyoxigraph store that :meth:`_reads` names
+    (the writer's own store, or a published snapshot for a process that only reads)."""
+
+    @abstractmethod
+    def _reads(self) -> ox.Store:
+        """The pyoxigraph store reads go to."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
+        return _run_query(self._reads(), sparql, default_graph, named_graphs)
+
+    def triples(self, graph: str) -> Iterator[ox.Triple]:
+        for q in self._reads().quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+            yield ox.Triple(q.subject, q.predicate, q.object)
+
+    def named_graphs(self) -> list[str]:
+        graphs = self._reads().named_graphs()
+        return sorted(g.value for g in graphs if isinstance(g, ox.NamedNode))
+
+    def dump(self, format: ox.RdfFormat, *, graph: str | None = None) -> bytes:
+        store = self._reads()
+        if graph is not None:
+            return store.dump(format=format, from_graph=ox.NamedNode(graph)) or b""
+        return store.dump(format=format) or b""
+
+
+class OxigraphStore(PyoxigraphReads):
     """The embedded pyoxigraph store; ``path=None`` keeps everything in memory (tests)."""
 
     def __init__(self, path: Path | str | None = None) -> None:
@@ -219,28 +252,8 @@ class OxigraphStore(Store):
         self._last.clear()
         return self._store
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        default_graph: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-    ) -> QueryResult:
-        return _run_query(self._store, sparql, default_graph, named_graphs)
-
-    def triples(self, graph: str) -> Iterator[ox.Triple]:
-        for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-            yield ox.Triple(q.subject, q.predicate, q.object)
-
-    def named_graphs(self) -> list[str]:
-        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
-
-    def dump(self, format: ox.RdfFormat, *, graph: str | None = None) -> bytes:
-        if graph is not None:
-            data = self._store.dump(format=format, from_graph=ox.NamedNode(graph))
-        else:
-            data = self._store.dump(format=format)
-        return data or b""
+    def _reads(self) -> ox.Store:
+        return self._store
 
     # -- writing -------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
