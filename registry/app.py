@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import __version__
 from .api import api_router
 from .catalogue import Catalogue
+from .clock import SYSTEM_CLOCK
 from .config import ServerSettings, Sources
 from .deref import deref_router
 from .errors import InvalidParameter, NotFound, RegistryError
@@ -46,6 +47,7 @@ from .pages import pages_router
 from .query_page import QueryPage
 from .query_worker import QueryPool
 from .replica import MULTIPROC_ENV, SnapshotStore
+from .response_cache import ResponseCache
 from .selfdesc import selfdesc_router
 from .sparql import sparql_router
 from .store import Store
@@ -164,6 +166,12 @@ class Metrics:
             ["source"],
             registry=self.registry,
             multiprocess_mode="mostrecent",
+        )
+        self.cached_answers = Counter(
+            "bildungsnetz_response_cache_lookups",
+            "GET /offers requests looked up in the answer cache, by result (hit or miss)",
+            ["result"],
+            registry=self.registry,
         )
         self.catalogue = catalogue
 
@@ -301,6 +309,16 @@ def create_app(
     app.state.metrics = metrics
     _install_error_handlers(app)
 
+    # the answer cache inside the measurement, so kept answers are counted and timed too
+    app.add_middleware(
+        ResponseCache,
+        key_of=lambda: (
+            catalogue.generation,
+            getattr(app.state, "clock", SYSTEM_CLOCK).today().isoformat(),
+        ),
+        entries=settings.response_cache_entries,
+        on_lookup=lambda result: metrics.cached_answers.labels(result).inc(),
+    )
     app.add_middleware(MeasureMiddleware, metrics=metrics)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and the data generation")

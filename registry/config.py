@@ -113,9 +113,14 @@ class Sources:
         values = {**self.server, **{k: v for k, v in overrides.items() if v is not None}}
         if "service_allow_list" in values:
             values["service_allow_list"] = tuple(values["service_allow_list"])
-        for name in ("processes", "query_workers", "query_lookup_workers"):
+        for name in (
+            "processes",
+            "query_workers",
+            "query_lookup_workers",
+            "response_cache_entries",
+        ):
             value = values.get(name, 1)
-            least = 0 if name == "query_lookup_workers" else 1
+            least = 0 if name in ("query_lookup_workers", "response_cache_entries") else 1
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ConfigError(
                     f"[server] {name} must be a whole number ≥ {least}, not {value!r}",
@@ -277,6 +282,7 @@ class ServerSettings:
     service_allow_list: tuple[str, ...] = ()
     page_size: int = 20
     max_page_size: int = 200
+    response_cache_entries: int = 256
 
 
 SETTINGS: dict[str, str] = {
@@ -294,4 +300,6 @@ SETTINGS: dict[str, str] = {
     "service_allow_list": "SERVICE targets a query may call; empty: SERVICE is refused",
     "page_size": "offers per page of GET /offers unless limit is given",
     "max_page_size": "largest limit GET /offers accepts",
+    "response_cache_entries": "finished GET /offers answers kept per process until the data or "
+    "the day changes (least recently used go first); 0: none",
 }

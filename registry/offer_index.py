@@ -393,17 +393,27 @@ class OfferIndex:
         runs): by relevance when there is a query text, else by (next matching start date,
         offer); with ``facets`` also the facet counts (``extra["facets"]``) and the number of
         matching offers (``extra["total"]``), both in distinct offers."""
-        return run_search(
-            self._conn(),
-            filters,
-            limit=limit,
-            cursor=cursor,
-            facets=facets,
-            generation=self.generation,
-            cache=self._facet_cache,
-            pinned=self._base_facets,
-            ranked=self._ranked,
-        )
+        generation = self.generation
+        conn = self._conn()
+        # one read transaction for the whole answer: page, runs and facets see one state of
+        # the index; and it ends here, so the next search sees the latest re-index (the facet
+        # counts write a temporary table, and an implicit transaction left open by that kept
+        # this thread's connection on the data of its first counted search)
+        conn.execute("BEGIN")
+        try:
+            return run_search(
+                conn,
+                filters,
+                limit=limit,
+                cursor=cursor,
+                facets=facets,
+                generation=generation,
+                cache=self._facet_cache,
+                pinned=self._base_facets,
+                ranked=self._ranked,
+            )
+        finally:
+            conn.rollback()
 
 
 #: the columns of ``runs`` a row sets besides its offer key, IRIs and source
