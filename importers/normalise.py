@@ -40,7 +40,7 @@ import pyoxigraph as ox
 
 from registry.namespaces import BN, GENID, SCHEMA, SCHEMA_HTTP, XSD
 
-__all__ = ["normalise", "skolem_prefix"]
+__all__ = ["fix_triple", "normalise", "skolem_names", "skolem_prefix"]
 
 _XSD_STRING = ox.NamedNode(XSD + "string")
 _XSD_DATE = ox.NamedNode(XSD + "date")
@@ -178,6 +178,30 @@ class _Skolemiser:
         return result, cyclic
 
 
+def skolem_names(
+    triples: list[ox.Triple], *, source_id: str
+) -> dict[ox.BlankNode, ox.NamedNode]:
+    """The skolem IRI of every blank node in ``triples``, which must be every (fixed,
+    distinct) triple of the graph that touches a blank node: the names depend on nothing else."""
+    skolem = _Skolemiser(triples)
+    prefix = skolem_prefix(source_id)
+    names: dict[ox.BlankNode, ox.NamedNode] = {}
+    limit = sys.getrecursionlimit()
+    # chains of blank nodes (RDF lists) recurse once per element
+    sys.setrecursionlimit(max(limit, 4 * len(triples) + 1000))
+    try:
+        for node in {*skolem.out, *skolem.into}:
+            names[node] = ox.NamedNode(prefix + skolem.full(node, set())[0][:32])
+    finally:
+        sys.setrecursionlimit(limit)
+    return names
+
+
+def fix_triple(triple: ox.Triple) -> ox.Triple:
+    """Steps 1 and 2 of :func:`normalise` on one triple (the same object when nothing changes)."""
+    return _fix(triple)
+
+
 def normalise(triples: Iterable[ox.Triple], *, source_id: str) -> list[ox.Triple]:
     """Deduplicated triples with https schema.org, typed dates/prices and stable skolem IRIs."""
     fixed = list(dict.fromkeys(_fix(t) for t in triples))
@@ -190,17 +214,7 @@ def normalise(triples: Iterable[ox.Triple], *, source_id: str) -> list[ox.Triple
     ]
     if not where:
         return fixed
-    skolem = _Skolemiser([fixed[i] for i in where])
-    prefix = skolem_prefix(source_id)
-    names: dict[ox.BlankNode, ox.NamedNode] = {}
-    limit = sys.getrecursionlimit()
-    # chains of blank nodes (RDF lists) recurse once per element
-    sys.setrecursionlimit(max(limit, 4 * len(fixed) + 1000))
-    try:
-        for node in {*skolem.out, *skolem.into}:
-            names[node] = ox.NamedNode(prefix + skolem.full(node, set())[0][:32])
-    finally:
-        sys.setrecursionlimit(limit)
+    names = skolem_names([fixed[i] for i in where], source_id=source_id)
     for i in where:
         t = fixed[i]
         s, o = t.subject, t.object

@@ -38,6 +38,7 @@ __all__ = [
     "detect_format",
     "format_name",
     "parse_rdf",
+    "parse_rdf_text",
     "read_path",
 ]
 
@@ -170,6 +171,44 @@ def parse_rdf(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> list[ox.Triple]:
     """Parse ``data`` into the triples of one graph; errors name ``source``, line and column."""
+    data = _checked(data, format=format, source=source, max_bytes=max_bytes)
+    try:
+        return [quad.triple for quad in ox.parse(data, format, base_iri=base_iri)]
+    except SyntaxError as exc:
+        raise _syntax_error(exc, source) from None
+    except ValueError as exc:
+        raise ParseError(str(exc), source=source) from None
+
+
+#: formats whose quads are all in the default graph, serialisable as N-Triples as they come
+_TRIPLE_FORMATS = {ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML}
+
+
+def parse_rdf_text(
+    data: bytes,
+    *,
+    format: ox.RdfFormat,
+    source: str,
+    base_iri: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> bytes:
+    """:func:`parse_rdf` as N-Triples text, one line per parsed triple (duplicates kept):
+    the parser's terms go straight to the serialiser, never through Python code."""
+    data = _checked(data, format=format, source=source, max_bytes=max_bytes)
+    try:
+        quads = ox.parse(data, format, base_iri=base_iri)
+        if format in _TRIPLE_FORMATS:
+            return ox.serialize(quads, format=ox.RdfFormat.N_TRIPLES) or b""
+        triples = (quad.triple for quad in quads)
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+    except SyntaxError as exc:
+        raise _syntax_error(exc, source) from None
+    except ValueError as exc:
+        raise ParseError(str(exc), source=source) from None
+
+
+def _checked(data: bytes, *, format: ox.RdfFormat, source: str, max_bytes: int) -> bytes:
+    """The checks before parsing (size, empty, binary, UTF-8, JSON-LD and XML guards)."""
     if len(data) > max_bytes:
         raise InputTooLarge(
             f"{source}: larger than the limit of {max_bytes} bytes", source=source, limit=max_bytes
@@ -190,15 +229,10 @@ def parse_rdf(
             column=column,
         ) from None
     if format == ox.RdfFormat.JSON_LD:
-        data = prepare_jsonld(data, source=source)
-    elif format == ox.RdfFormat.RDF_XML:
+        return prepare_jsonld(data, source=source)
+    if format == ox.RdfFormat.RDF_XML:
         _check_xml(data, source)
-    try:
-        return [quad.triple for quad in ox.parse(data, format, base_iri=base_iri)]
-    except SyntaxError as exc:
-        raise _syntax_error(exc, source) from None
-    except ValueError as exc:
-        raise ParseError(str(exc), source=source) from None
+    return data
 
 
 def read_path(

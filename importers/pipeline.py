@@ -54,10 +54,11 @@ from registry.resources import shapes_dir
 from registry.store import Store
 
 from .fetch import FetchConfig, FetchResult, fetch
+from .lines import normalise_lines, own_lines, parse_lines
 from .load import collapse_guard_trips, load_graph, publish_ntriples, quarantine
 from .normalise import normalise
 from .ownership import OwnershipResult, check_ownership
-from .parse import detect_format, parse_rdf
+from .parse import detect_format, parse_rdf_text
 from .record import RunRecord, apply_retention, supply_counts, write_run
 from .state import (
     FeedState,
@@ -191,25 +192,36 @@ def prepare(
             data=data,
             declared=feed.format,
         )
-        parsed = parse_rdf(
+        text = parse_rdf_text(
             data, format=fmt, source=feed.id, base_iri=result.url, max_bytes=fetch_config.max_bytes
         )
-        out.triples_fetched = len(parsed)
-        if not parsed:
+        out.triples_fetched = text.count(b"\n")
+        if not out.triples_fetched:
             out.outcome, out.message = "EmptyFeed", "the feed holds no triples"
             return out
-        triples = normalise(parsed, source_id=feed.id)
-        out.ownership = check_ownership(triples, namespaces=partner.namespaces, source_id=feed.id)
-        emit(feed.id, "validate")
         previous = state.offers if state.shapes_hash == shapes_hash else None
         lock = validate_lock or threading.Lock()
+        lines = normalise_lines(text, source_id=feed.id)
+        if lines is None:  # http://schema.org: the rewrite is done on terms
+            _prepare_terms(out, text, validator, previous, lock, emit)
+            return out
+        owned = own_lines(lines, namespaces=partner.namespaces, source_id=feed.id)
+        out.ownership = OwnershipResult(
+            kept=[],
+            dropped=owned.dropped,
+            dropped_subjects=owned.dropped_subjects,
+            sample=owned.sample,
+        )
+        emit(feed.id, "validate")
         with lock:
-            out.validation = validator.validate(out.ownership.kept, previous=previous)
+            out.validation = validator.validate_lines(owned.kept, previous=previous)
         conforms = {iri: r.conforms for iri, r in out.validation.offers.items()}
-        kept, out.rejected = quarantine(out.ownership.kept, conforms)
-        text, out.validation.ntriples = out.validation.ntriples, None
-        # the validator serialised the same distinct triples when nothing is withheld
-        out.publish = text if text is not None and not out.rejected else publish_ntriples(kept)
+        text, out.validation.ntriples = out.validation.ntriples or b"", None
+        if all(conforms.values()):
+            out.publish = text
+        else:
+            kept, out.rejected = quarantine(parse_lines(owned.kept), conforms)
+            out.publish = publish_ntriples(kept)
     except OwnershipError as exc:
         out.outcome, out.message = "OwnershipRefused", exc.message
         sample = exc.details.get("sample")
@@ -230,6 +242,32 @@ def prepare(
         out.outcome = "Failed"
         out.message = f"unexpected error ({type(exc).__name__}): {exc}"
     return out
+
+
+def _prepare_terms(
+    out: Prepared,
+    text: bytes,
+    validator: Validator,
+    previous: dict[str, OfferReport] | None,
+    lock: threading.Lock,
+    emit: Event,
+) -> None:
+    """Normalise, check ownership and validate on pyoxigraph terms: the way for a feed that
+    :func:`~importers.lines.normalise_lines` leaves to :func:`~importers.normalise.normalise`.
+    ``out.ownership.kept`` holds the triples kept."""
+    feed, partner = out.feed, out.partner
+    triples = normalise(parse_lines([text.rstrip(b"\n")]), source_id=feed.id)
+    out.ownership = check_ownership(triples, namespaces=partner.namespaces, source_id=feed.id)
+    emit(feed.id, "validate")
+    with lock:
+        out.validation = validator.validate(out.ownership.kept, previous=previous)
+    conforms = {iri: r.conforms for iri, r in out.validation.offers.items()}
+    kept, out.rejected = quarantine(out.ownership.kept, conforms)
+    published, out.validation.ntriples = out.validation.ntriples, None
+    # the validator serialised the same distinct triples when nothing is withheld
+    out.publish = (
+        published if published is not None and not out.rejected else publish_ntriples(kept)
+    )
 
 
 #: marks a stand-in report sent to a worker process (see :func:`_lite_state`)

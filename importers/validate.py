@@ -31,7 +31,7 @@ the IRI of the source shape, or of the nearest named shape holding a blank one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +42,7 @@ import pyoxigraph as ox
 from registry.namespaces import RDF, SCHEMA, SH
 from registry.resources import shapes_dir as default_shapes_dir
 
+from .lines import LineIndex, parse_lines
 from .shacl import RawResult, Shapes, to_rdflib_graph
 from .shacl_sparql import SparqlShapes, UnsupportedShape
 
@@ -317,6 +318,20 @@ class _Pending:
     nodes: set[Node]
 
 
+class _LineKeys:
+    """A set of line terms (``b"<iri>"``) asked with pyoxigraph terms."""
+
+    def __init__(self, keys: set[bytes]) -> None:
+        self.keys = keys
+
+    def __contains__(self, term: object) -> bool:
+        if isinstance(term, ox.NamedNode):
+            return f"<{term.value}>".encode() in self.keys
+        if isinstance(term, ox.BlankNode):
+            return f"_:{term.value}".encode() in self.keys
+        return False
+
+
 class Validator:
     """Per-offer SHACL validation with shapes loaded once (see the module docstring)."""
 
@@ -395,6 +410,54 @@ class Validator:
             result.other_problems.sort(key=Problem.sort_key)
         return result
 
+    def validate_lines(
+        self, lines: list[bytes], *, previous: Mapping[str, OfferReport] | None = None
+    ) -> ValidationResult:
+        """:meth:`validate` on distinct normalised N-Triples lines (:mod:`importers.lines`):
+        closures and hashes are taken on the lines, and terms are built only for the offers
+        to validate and the subjects outside every offer (a re-harvest of a feed where a few
+        offers changed builds a few hundred terms, not the whole feed)."""
+        if self.fast is None:
+            return self.validate(parse_lines(lines), previous=previous)
+        index = LineIndex(lines)
+        result = ValidationResult(offers={})
+        result.ntriples = b"\n".join(lines) + b"\n" if lines else b""
+        covered: set[bytes] = set()
+        todo: list[tuple[str, str]] = []
+        chosen: dict[bytes, None] = {}
+        for course in index.courses:
+            found, nodes = index.closure([course])
+            covered |= nodes
+            iri = course.decode("utf-8")[1:-1]
+            digest = index.content_hash(found)
+            old = previous.get(iri) if previous else None
+            if old is not None and old.content_hash == digest:
+                result.offers[iri] = old
+                result.reused += 1
+                continue
+            todo.append((iri, digest))
+            chosen.update(dict.fromkeys(found))
+        rest = [s for s in index.by_subject if s not in covered]
+        if rest:
+            chosen.update(dict.fromkeys(index.closure(rest)[0]))
+        if not chosen:
+            return result  # every offer reused, nothing outside them
+        sub = _Index(parse_lines(chosen))
+        pending: list[_Pending] = []
+        for iri, digest in todo:
+            node = ox.NamedNode(iri)
+            triples, terms = sub.closure([node])
+            name = _offer_name(triples, node)
+            kreise, topics = sub.supply_facts(node)
+            result.offers[iri] = OfferReport(
+                iri=iri, name=name, content_hash=digest, kreise=kreise, topics=topics
+            )
+            pending.append(_Pending(iri, name, digest, triples, terms))
+        self._run_fast(sub, pending, _LineKeys(covered), result)
+        order = [c.decode("utf-8")[1:-1] for c in index.courses]
+        result.offers = {iri: result.offers[iri] for iri in order}
+        return result
+
     def _run_batch(self, batch: list[_Pending], result: ValidationResult) -> None:
         owners: dict[Node, list[str]] = {}
         triples: dict[ox.Triple, None] = {}
@@ -413,7 +476,11 @@ class Validator:
             result.offers[item.iri].problems.sort(key=Problem.sort_key)
 
     def _run_fast(
-        self, index: _Index, pending: list[_Pending], covered: set[Node], result: ValidationResult
+        self,
+        index: _Index,
+        pending: list[_Pending],
+        covered: Container[object],
+        result: ValidationResult,
     ) -> None:
         """One SPARQL run over the changed offers' closures and the subjects outside all."""
         assert self.fast is not None

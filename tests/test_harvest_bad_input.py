@@ -318,10 +318,10 @@ def test_unexpected_error_in_one_feed_keeps_its_graph(
 ) -> None:
     import importers.pipeline as pipeline
 
-    def broken(*args: object, **kwargs: object) -> list[ox.Triple]:
+    def broken(*args: object, **kwargs: object) -> list[bytes]:
         raise ValueError("a bug in a stage")
 
-    monkeypatch.setattr(pipeline, "normalise", broken)
+    monkeypatch.setattr(pipeline, "normalise_lines", broken)
     harvested.server.routes["/ok.ttl"] = Reply(make_feed(NS_A, range(2)))
     run = harvested.again("/ok.ttl")
     kept(harvested, run, "Failed")
