@@ -232,8 +232,9 @@ def create_app(
     """The app over ``store`` (which the caller opened and closes).
 
     ``harvester`` runs once, in a background thread started by the lifespan
-    (``--harvest-on-start``, the demo): the server answers at once, and each source appears
-    when its commit is published and indexed; ``/healthz`` says whether it is still running.
+    (``--harvest-on-start``, the demo): the server answers at once, and the harvested offers
+    appear when the harvest has published its snapshot and re-indexed what changed;
+    ``/healthz`` says whether it is still running.
     ``query_workers=False`` leaves ``/sparql`` unmounted (tests of the other parts).
     """
     settings = settings or ServerSettings()
@@ -350,19 +351,36 @@ def create_app(
 
 
 def pipeline_harvester(sources: Sources) -> Harvester:
-    """A harvester running the pipeline over every feed of ``sources``; after each feed's
-    commit (its swap and snapshot) that one source is re-indexed."""
+    """A harvester running the pipeline over every feed of ``sources``, then re-indexing
+    what the runs changed.
+
+    Why once at the end, not after each feed: the pipeline publishes one snapshot for the
+    whole harvest, and the index reads the published snapshot, so a re-index after a
+    feed's commit would read the graph before its swap. What is re-read: for a published
+    run its added, removed and changed offers, for a run that left the graph as it was
+    nothing; the index falls back to the whole source when it cannot trust those lists
+    (:meth:`registry.offer_index.OfferIndex.update_offers`: it last read the source at
+    another feed state, or the vocabulary changed), and a feed without a run record is
+    re-read whole."""
 
     def run(catalogue: Catalogue) -> None:
         from importers.pipeline import harvest
 
-        records = harvest(
-            sources,
-            catalogue.store,
-            on_done=lambda record: catalogue.refresh([record.feed_id], publish=False),
-        )
+        feed_ids = [f.id for f in sources.feeds]
+        since = catalogue.state_tokens(feed_ids)
+        try:
+            records = harvest(sources, catalogue.store)
+        except Exception:
+            # some feeds may have been swapped: re-read every source before giving up
+            catalogue.refresh(feed_ids, publish=False)
+            raise
+        changed: dict[str, set[str]] = {}
         for record in records:
-            log.info("harvested %s: %s", record.feed_id, getattr(record, "outcome", ""))
-        catalogue.refresh([f.id for f in sources.feeds], publish=False)
+            log.info("harvested %s: %s", record.feed_id, record.outcome)
+            if record.outcome == "Published":
+                changed[record.feed_id] = {*record.added, *record.removed, *record.changed}
+            else:  # the run kept the source graph (not modified, unchanged or failed)
+                changed[record.feed_id] = set()
+        catalogue.refresh(feed_ids, publish=False, changed_offers=changed, since=since)
 
     return run

@@ -20,7 +20,7 @@ import binascii
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +45,9 @@ from .namespaces import (
     SOURCE,
     XSD,
 )
+from .offer_delta import state_tokens
 from .offer_index import OfferIndex, Term
+from .offer_rows import row_context
 from .search_query import RUN_FIELDS
 from .store import OxigraphStore, SnapshotReader, Store
 
@@ -303,22 +305,56 @@ class Catalogue:
                 return q.subject.value[len(PARTNER) :]
         return None
 
-    def refresh(self, source_ids: Iterable[str] | None = None, *, publish: bool = True) -> None:
+    def refresh(
+        self,
+        source_ids: Iterable[str] | None = None,
+        *,
+        publish: bool = True,
+        changed_offers: Mapping[str, Collection[str]] | None = None,
+        since: Mapping[str, str | None] | None = None,
+    ) -> None:
         """Publish the writer's state (unless the caller just did) and re-index
-        ``source_ids`` (every source graph in the store when None)."""
+        ``source_ids`` (every source graph in the store when None).
+
+        ``changed_offers`` (source id → offer IRIs a harvest added, removed or changed; an
+        empty set when its graph was not swapped) lets the index re-read only those offers
+        of a source, when it last read the source at the feed state ``since[source id]``
+        (the state token before the harvest, :meth:`state_tokens`) and nothing else rows
+        use changed; otherwise, and for sources not in ``changed_offers``, the whole source
+        is re-read (:meth:`OfferIndex.update_offers`)."""
         with self._refresh_lock:
             try:
                 if publish:
                     self.store.publish()
                 self._memory_generation += 1
                 self.invalidate()
+                reader = _Reader(self)
                 if source_ids is None:
-                    self.index.rebuild_all(_Reader(self), self.partner_of)
-                else:
-                    for sid in source_ids:
-                        self.index.rebuild_source(_Reader(self), sid, self.partner_of(sid))
+                    self.index.rebuild_all(reader, self.partner_of)
+                    return
+                context = row_context(reader)
+                for sid in source_ids:
+                    offers = changed_offers.get(sid) if changed_offers is not None else None
+                    if offers is None:
+                        self.index.rebuild_source(
+                            reader, sid, self.partner_of(sid), context=context
+                        )
+                    else:
+                        self.index.update_offers(
+                            reader,
+                            sid,
+                            self.partner_of(sid),
+                            offers,
+                            since=(since or {}).get(sid),
+                            context=context,
+                        )
             finally:
                 self.invalidate()
+
+    def state_tokens(self, source_ids: Iterable[str]) -> dict[str, str | None]:
+        """Source id → the token of its feed state in the writer's store (what a harvest
+        counts its changes from; pass it to :meth:`refresh` as ``since``)."""
+        return state_tokens(self.store, source_ids)
 
     # -- offers --------------------------------------------------------------------------
     def offer_triples(self, iri: str) -> list[ox.Triple]:
@@ -454,10 +490,14 @@ class Catalogue:
 
 
 class _Reader:
-    """Adapter giving the index rebuild SPARQL over the catalogue's current view."""
+    """Adapter giving the index rebuild SPARQL over the catalogue's current view, pinned
+    to the snapshot current when it was made: every query of one refresh (the source, the
+    vocabulary, the feed state token) reads the same data."""
 
     def __init__(self, catalogue: Catalogue) -> None:
-        self._catalogue = catalogue
+        self._store = catalogue.ox_store()
 
     def query(self, sparql: str) -> Any:
-        return self._catalogue.query(sparql)
+        from .store import _run_query  # one place translates pyoxigraph's errors
+
+        return _run_query(self._store, sparql, None, None)

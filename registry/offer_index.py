@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import pickle
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +39,19 @@ import pyoxigraph as ox
 from . import search, search_text
 from .geo import Gazetteer, distance_km, gazetteer_for
 from .namespaces import SOURCE
+from .offer_delta import extract_offer_runs, state_tokens
 from .offer_rows import (
     ROLLUPS,
     Queryable,
+    RowContext,
     Term,
     extract_runs,
     last_segment,
     rollup_of,
+    row_context,
 )
 from .search import FTS_SCHEMA, delete_rows, index_row
+from .search_arrays import RunArrays, TextHits
 from .search_filters import (
     DEFAULT_RADIUS_KM,
     RADIUS_RANGE,
@@ -122,6 +127,10 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
     + FTS_SCHEMA
 )
+#: seconds a generation must stand before its columns are read (see OfferIndex._arrays_of)
+COLUMNS_SETTLE_S = 1.0
+#: full-text answers (runs and scores of one match expression) kept per index object
+_TEXT_HITS_KEPT = 64
 #: seconds a read of the index generation is trusted (see :attr:`OfferIndex.generation`)
 GENERATION_TTL_S = 0.25
 #: bumped when the tables change: an index of another version is dropped and rebuilt
@@ -171,12 +180,22 @@ def content_key(row: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
+log = logging.getLogger("bildungsnetz.index")
+
+
 # -- the index --------------------------------------------------------------------------------
 class OfferIndex:
     """The side table at ``path``; thread-safe (one connection per thread, WAL mode)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, columns: bool = True) -> None:
         self.path = Path(path)
+        #: facets and relevance order from the runs' columns in memory (registry.search_arrays)
+        self.columns = columns
+        self._arrays: RunArrays | None = None
+        self._columns_lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+        self._text_hits: dict[tuple[int, str], TextHits] = {}
+        self._generation_seen: tuple[int, float] | None = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._write_lock = threading.Lock()
@@ -221,6 +240,7 @@ class OfferIndex:
         with self._write_lock, conn:
             for table in ("offers", "runs", "run_summary", "run_key", "run_funding", "run_topic"):
                 conn.execute(f"DELETE FROM {table}")
+            conn.execute("DELETE FROM meta WHERE key LIKE ?", (_SYNC + "%",))
             conn.execute("DELETE FROM run_fts")
         self._writes += 1
 
@@ -240,8 +260,16 @@ class OfferIndex:
             self._local.conn = None
 
     # -- writing --------------------------------------------------------------------------
-    def replace_source(self, source_id: str, rows: Iterable[dict[str, Any]]) -> int:
-        """Make the index hold exactly ``rows`` for ``source_id``, in one transaction.
+    def replace_source(
+        self,
+        source_id: str,
+        rows: Iterable[dict[str, Any]],
+        *,
+        offers: Collection[str] | None = None,
+        sync: tuple[str | None, str] | None = None,
+    ) -> int:
+        """Make the index hold exactly ``rows`` for ``source_id`` (with ``offers``: for those
+        offers of the source, the others' rows stay as they are), in one transaction.
 
         Only what changed is written: each row's content key (:func:`content_key`) is stored
         beside it; a row whose (offer, run) the source already holds with the same key is
@@ -249,24 +277,21 @@ class OfferIndex:
         ``runs``, so its secondary indexes are not touched unless a filter value changed),
         the source's other old rows are deleted and its other new rows inserted. Why: a
         harvest changes a few of a source's offers, and rewriting 5,000 runs in ``runs``
-        (eight indexes) and FTS5 was most of what a re-index cost."""
+        (eight indexes) and FTS5 was most of what a re-index cost.
+
+        ``sync`` is (feed state token, :meth:`RowContext.fingerprint`) the rows were read
+        with, kept per source for :meth:`update_offers`; rows from anywhere else drop it."""
         conn = self._conn()
         count = 0
+        scope = None if offers is None else set(offers)
         with self._write_lock, conn:
-            old: dict[tuple[str, str], tuple[int, int, str | None]] = {
-                (r[0], r[1]): (r[2], r[3], r[4])
-                for r in conn.execute(
-                    "SELECT r.offer_iri, r.run_iri, r.id, r.offer, k.key FROM runs r "
-                    "LEFT JOIN run_key k ON k.id = r.id WHERE r.source = ?",
-                    (source_id,),
-                )
-            }
+            old = _held_rows(conn, source_id, scope)
             seen: set[tuple[str, str]] = set()
             changed: list[tuple[int, dict[str, Any], str]] = []
             fresh: list[tuple[dict[str, Any], str]] = []
             for row in rows:
                 pair = (row["offer_iri"], row["run_iri"])
-                if pair in seen:
+                if pair in seen or (scope is not None and pair[0] not in scope):
                     continue  # the first row of a pair wins, as for a unique key
                 seen.add(pair)
                 key = content_key(row)
@@ -298,29 +323,90 @@ class OfferIndex:
                 "(SELECT 1 FROM runs WHERE runs.offer = offers.id)",
                 [(o,) for o in {held[1] for held in old.values()}],
             )
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) "
-                "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-            )
-        self._writes += 1
-        if gone or changed or fresh:
+            _set_sync(conn, source_id, sync)
+            wrote = bool(gone or changed or fresh)
+            if wrote or scope is None:  # a partial update that changed nothing keeps caches
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) "
+                    "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+        if wrote or scope is None:
+            self._writes += 1
+        if wrote:
             conn.execute("PRAGMA optimize")  # keeps the planner's statistics current
         return count
 
-    def rebuild_source(self, store: Queryable, source_id: str, partner_id: str | None) -> int:
-        """Re-read one source's graph from ``store`` and replace its rows."""
-        rows = extract_runs(store, source_id, partner_id, self.gazetteer)
-        return self.replace_source(source_id, rows)
+    def rebuild_source(
+        self,
+        store: Queryable,
+        source_id: str,
+        partner_id: str | None,
+        *,
+        context: RowContext | None = None,
+    ) -> int:
+        """Re-read one source's graph from ``store`` and replace its rows. ``context`` (the
+        vocabulary's labels, read from ``store`` when not given) can be shared by a refresh
+        of several sources."""
+        context = context or row_context(store)
+        token = state_tokens(store, [source_id])[source_id]
+        rows = extract_runs(store, source_id, partner_id, self.gazetteer, context)
+        sync = (token, context.fingerprint(partner_id, self.gazetteer))
+        return self.replace_source(source_id, rows, sync=sync)
+
+    def update_offers(
+        self,
+        store: Queryable,
+        source_id: str,
+        partner_id: str | None,
+        offers: Iterable[str],
+        *,
+        since: str | None,
+        context: RowContext | None = None,
+    ) -> bool:
+        """Bring the source's rows up to ``store`` when only ``offers`` (added, removed or
+        changed: their closures) can differ from what the index holds; True when only those
+        were read, False when the whole source was re-read instead.
+
+        ``since`` is the feed state token the changes are counted from (the state before the
+        harvest run). The shortcut is taken only when the index last read this source with
+        that very token and the same :meth:`RowContext.fingerprint` (vocabulary, partner,
+        places, code): then every other offer's rows are still right. In any other case —
+        no token, an index written otherwise, a changed vocabulary, a blank node on the
+        way — the source is re-read whole, so the index never disagrees with the store."""
+        context = context or row_context(store)
+        fingerprint = context.fingerprint(partner_id, self.gazetteer)
+        wanted = set(offers)
+        if since is not None and self.synced(source_id) == (since, fingerprint):
+            token = state_tokens(store, [source_id])[source_id]
+            rows = extract_offer_runs(store, source_id, partner_id, wanted, self.gazetteer, context)
+            if rows is not None and token is not None:
+                self.replace_source(source_id, rows, offers=wanted, sync=(token, fingerprint))
+                return True
+        self.rebuild_source(store, source_id, partner_id, context=context)
+        return False
+
+    def synced(self, source_id: str) -> tuple[str | None, str] | None:
+        """(feed state token, context fingerprint) the source's rows were last read with."""
+        row = (
+            self._conn()
+            .execute("SELECT value FROM meta WHERE key = ?", (_SYNC + source_id,))
+            .fetchone()
+        )
+        if row is None:
+            return None
+        token, fingerprint = json.loads(row[0])
+        return token, fingerprint
 
     def rebuild_all(self, store: Queryable, partner_of: Callable[[str], str | None]) -> int:
         """Rebuild every source found in the store (named graphs ``source/{id}``)."""
         graphs = _source_graphs(store)
         total = 0
         present = set()
+        context = row_context(store)
         for graph in graphs:
             source_id = graph[len(SOURCE) :]
             present.add(source_id)
-            total += self.rebuild_source(store, source_id, partner_of(source_id))
+            total += self.rebuild_source(store, source_id, partner_of(source_id), context=context)
         for stale in set(self.sources()) - present:
             self.replace_source(stale, [])
         _analyze_if_unknown(self._conn(), force=True)
@@ -395,6 +481,7 @@ class OfferIndex:
         matching offers (``extra["total"]``), both in distinct offers."""
         generation = self.generation
         conn = self._conn()
+        arrays = self._arrays_of(generation)
         # one read transaction for the whole answer: page, runs and facets see one state of
         # the index; and it ends here, so the next search sees the latest re-index (the facet
         # counts write a temporary table, and an implicit transaction left open by that kept
@@ -411,9 +498,73 @@ class OfferIndex:
                 cache=self._facet_cache,
                 pinned=self._base_facets,
                 ranked=self._ranked,
+                arrays=arrays,
+                text_hits=(lambda match: self._text_hits_of(conn, arrays, match))
+                if arrays is not None
+                else None,
             )
         finally:
             conn.rollback()
+
+    # -- the runs' columns in memory (registry.search_arrays) -------------------------------
+    def load_columns(self) -> RunArrays | None:
+        """Read the runs' columns of the current generation now (the searches of this object
+        use them from then on, until the generation moves); None when ``columns`` is off."""
+        if not self.columns:
+            return None
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            conn.execute("BEGIN")
+            row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            arrays = RunArrays(conn, int(row[0]) if row else 0)
+            conn.rollback()
+        finally:
+            conn.close()
+        self._arrays = arrays
+        return arrays
+
+    def _arrays_of(self, generation: int) -> RunArrays | None:
+        """The columns of ``generation`` when loaded; else start loading them in the
+        background (one load at a time, once the generation has not moved for
+        :data:`COLUMNS_SETTLE_S`) and answer this search from SQLite alone. Why not wait:
+        reading 100k runs takes a second or two, and during a harvest the generation moves
+        with every source."""
+        arrays = self._arrays
+        if arrays is not None and arrays.generation == generation:
+            return arrays
+        now = time.monotonic()
+        seen = self._generation_seen
+        if seen is None or seen[0] != generation:
+            self._generation_seen = (generation, now)
+            return None
+        if now - seen[1] < COLUMNS_SETTLE_S:
+            return None  # a harvest moves the generation with every source: wait for calm
+        if self.columns:
+            with self._columns_lock:
+                if self._loader is None or not self._loader.is_alive():
+                    self._loader = threading.Thread(
+                        target=self._load_quietly, name="offer-columns", daemon=True
+                    )
+                    self._loader.start()
+        return None
+
+    def _load_quietly(self) -> None:
+        try:
+            self.load_columns()
+        except sqlite3.Error as exc:  # searches go on from SQLite alone
+            log.warning("could not read the offer columns: %s", exc)
+
+    def _text_hits_of(self, conn: sqlite3.Connection, arrays: RunArrays, match: str) -> TextHits:
+        """The runs ``match`` finds and their scores, kept per (generation, match): a text
+        asked with other filters (a facet clicked, the next page) is not searched again."""
+        key = (arrays.generation, match)
+        hits = self._text_hits.get(key)
+        if hits is None:
+            hits = arrays.text_hits(conn, match, search.bm25_expression())
+            if len(self._text_hits) >= _TEXT_HITS_KEPT:
+                self._text_hits.pop(next(iter(self._text_hits)), None)
+            self._text_hits[key] = hits
+        return hits
 
 
 #: the columns of ``runs`` a row sets besides its offer key, IRIs and source
@@ -490,6 +641,40 @@ def _write_details(conn: sqlite3.Connection, run_id: int, row: dict[str, Any]) -
         [(t, run_id) for t in topic_keys],
     )
     index_row(conn, run_id, row.get("text") or {"title": row["search"]})
+
+
+#: meta key prefix of a source's (state token, context fingerprint)
+_SYNC = "sync:"
+
+
+def _held_rows(
+    conn: sqlite3.Connection, source_id: str, scope: set[str] | None
+) -> dict[tuple[str, str], tuple[int, int, str | None]]:
+    """(offer, run) → (row id, offer key, content key) of the source's rows (of the offers
+    in ``scope`` when given: one indexed lookup per offer)."""
+    sql = (
+        "SELECT r.offer_iri, r.run_iri, r.id, r.offer, k.key FROM runs r "
+        "LEFT JOIN run_key k ON k.id = r.id WHERE r.source = ?"
+    )
+    if scope is None:
+        found = list(conn.execute(sql, (source_id,)))
+    else:
+        found = []
+        for offer in sorted(scope):
+            found += conn.execute(sql + " AND r.offer_iri = ?", (source_id, offer)).fetchall()
+    return {(r[0], r[1]): (r[2], r[3], r[4]) for r in found}
+
+
+def _set_sync(
+    conn: sqlite3.Connection, source_id: str, sync: tuple[str | None, str] | None
+) -> None:
+    if sync is None:
+        conn.execute("DELETE FROM meta WHERE key = ?", (_SYNC + source_id,))
+    else:
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            (_SYNC + source_id, json.dumps(list(sync))),
+        )
 
 
 def _analyze_if_unknown(conn: sqlite3.Connection, *, force: bool = False) -> None:

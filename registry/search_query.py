@@ -13,12 +13,20 @@ Paging: in date order a keyset cursor (start date of the offer's first matching 
 matching run of the same offer), so it walks the ``(sort_key, offer_iri)`` index and stops
 after one page; in relevance order an offset over the runs grouped by offer. Lifecycle: ended
 runs are hidden unless ``include_past``; an offer whose runs have all ended is ``stale``.
+
+Two ways to the same answer: all in SQLite (the conditions of :func:`_where`, facets over a
+temporary table of the matching runs), or — once the index object holds the runs' columns of
+this generation (:mod:`registry.search_arrays`) — facets, totals and relevance order computed
+in memory from those columns and FTS5's scored hits; the date-ordered page, the run summaries
+and the stale marks are read from SQLite either way. tests/test_search_arrays.py holds both
+to the same pages, cursors, scores and facets.
 """
 
 from __future__ import annotations
 
 import math
 import sqlite3
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +34,7 @@ import orjson
 
 from .errors import InvalidParameter
 from .search import TOTAL, bm25_expression, facet_counts, fill_hits, fts_query
+from .search_arrays import RunArrays, TextHits, select
 from .search_filters import OfferFilters, OfferPage, decode_cursor, encode_cursor
 
 __all__ = [
@@ -155,6 +164,32 @@ def _where(
     return where, args
 
 
+class _Columns:
+    """The in-memory side of one search: the runs each match expression (or none) selects
+    under the filters, computed once per request."""
+
+    def __init__(
+        self, arrays: RunArrays, f: OfferFilters, text_hits: Callable[[str], TextHits]
+    ) -> None:
+        self.arrays = arrays
+        self.filters = f
+        self.text_hits = text_hits
+        self._masks: dict[str | None, Any] = {}
+        self._last: str | None = None
+
+    def mask(self, match: str | None) -> Any:
+        self._last = match
+        if match not in self._masks:
+            hits = self.text_hits(match) if match is not None else None
+            self._masks[match] = select(self.arrays, self.filters, hits)
+        return self._masks[match]
+
+    def ranked(self, limit: int, offset: int) -> list[tuple[Any, ...]]:
+        """Ranked rows of the last match expression asked for."""
+        assert self._last is not None
+        return self.arrays.ranked(self.mask(self._last), self.text_hits(self._last), limit, offset)
+
+
 def _decode_offset(key: tuple[str, str, str], filters_key: str) -> int:
     if key[0] != _RANK_MARK or key[2] != filters_key or not key[1].isdigit():
         raise InvalidParameter("cursor does not belong to this query", parameter="cursor")
@@ -201,13 +236,15 @@ def _rank_page(
     cursor: str | None,
     generation: int,
     ranked: dict[Any, list[tuple[Any, ...]]] | None,
+    columns: _Columns | None = None,
 ) -> tuple[list[str], dict[str, float], dict[str, list[int]], str | None]:
     """Offers by their best BM25 score (then first start date, offer IRI); an offset cursor.
 
     Ranking scores *every* matching run (BM25 cannot stop early once runs are grouped by
     offer): 15–20 ms for a broad word at 100k offers. So the first :data:`RANKED_KEPT` offers
     of a query are kept in ``ranked`` by (generation, filters, query) and the next pages, or
-    the same query again, are sliced from them; pages further down are ranked anew."""
+    the same query again, are sliced from them; pages further down are ranked anew. With
+    ``columns`` the offers are grouped and ordered in memory (:mod:`registry.search_arrays`)."""
     offset = _decode_offset(decode_cursor(cursor), f.key()) if cursor else 0
     where, args = _where(conn, f, match)
     # bm25() cannot stand in an aggregate: score the runs first, then group them by offer
@@ -219,17 +256,23 @@ def _rank_page(
         + ") SELECT min(iri) AS iri, min(score) AS best, min(sort_key) AS first, "
         "group_concat(id) FROM scored GROUP BY offer ORDER BY best, first, iri LIMIT ? OFFSET ?"
     )
+
+    def fetch(count: int, skip: int) -> list[tuple[Any, ...]]:
+        return conn.execute(sql, [*args, count, skip]).fetchall()
+
     key = (generation, f.key(), match)
-    if ranked is not None and offset + limit + 1 <= RANKED_KEPT:
+    if columns is not None:  # grouping and ordering in memory: only the page's rows are built
+        rows = columns.ranked(limit + 1, offset)
+    elif ranked is not None and offset + limit + 1 <= RANKED_KEPT:
         top = ranked.get(key)
         if top is None:
-            top = conn.execute(sql, [*args, RANKED_KEPT, 0]).fetchall()
+            top = fetch(RANKED_KEPT, 0)
             if len(ranked) >= _RANKED_QUERIES:
                 ranked.pop(next(iter(ranked)), None)
             ranked[key] = top
         rows = top[offset : offset + limit + 1]
     else:
-        rows = conn.execute(sql, [*args, limit + 1, offset]).fetchall()
+        rows = fetch(limit + 1, offset)
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit and page:
@@ -306,11 +349,15 @@ def run_search(
     cache: dict[Any, dict[str, Any]] | None = None,
     pinned: dict[Any, dict[str, Any]] | None = None,
     ranked: dict[Any, list[tuple[Any, ...]]] | None = None,
+    arrays: RunArrays | None = None,
+    text_hits: Callable[[str], TextHits] | None = None,
 ) -> OfferPage:
     """One page of offers (and, when asked, the facet counts) for the filters ``f``; facet
     counts are kept in ``cache`` by (generation, filters), so paging counts once; those of the
     unfiltered catalogue and of a single facet filter in ``pinned`` for the whole generation
-    (the long tail of other filter sets cannot push them out of ``cache``)."""
+    (the long tail of other filter sets cannot push them out of ``cache``). With ``arrays``
+    (the runs' columns of this generation) and ``text_hits`` (the runs a match expression
+    finds, with their scores) facets and relevance order are computed in memory."""
     match = fts_query(conn, f.q) if f.q else None
     if f.q and match is None:  # only syntax characters or nothing searchable: nothing found
         return OfferPage(
@@ -319,15 +366,22 @@ def run_search(
             generation=generation,
             extra={"facets": _empty_facets(), "total": 0} if facets else {},
         )
+    columns = _Columns(arrays, f, text_hits) if arrays is not None and text_hits else None
     if match is not None:
-        where, args = _where(conn, f, match)
-        if not _exists(conn, where, args):
+        if columns is not None:
+            found = bool(columns.mask(match).any())
+        else:
+            where, args = _where(conn, f, match)
+            found = _exists(conn, where, args)
+        if not found:
             match = fts_query(conn, f.q or "", any_term=True)
     scores: dict[str, float] = {}
     ids: dict[str, list[int]] | None = None
     if match is not None:
+        if columns is not None:
+            columns.mask(match)  # the expression ranked next
         offers, scores, ids, next_cursor = _rank_page(
-            conn, f, match, limit, cursor, generation, ranked
+            conn, f, match, limit, cursor, generation, ranked, columns
         )
     else:
         offers, next_cursor = _date_page(conn, f, limit, cursor)
@@ -339,7 +393,12 @@ def run_search(
         item = offer_item(runs[offer])
         item["score"] = round(scores[offer], 4) if offer in scores else None
         items.append(item)
-    _mark_stale(conn, items, f)
+    if columns is not None and f.today is not None:
+        ended = columns.arrays.ended([i["iri"] for i in items], f.today.isoformat())
+        for item in items:
+            item["stale"] = ended[item["iri"]]
+    else:
+        _mark_stale(conn, items, f)
     extra: dict[str, Any] = {}
     if facets:
         keep = cache
@@ -349,7 +408,9 @@ def run_search(
                 pinned.pop(key, None)
             if len(pinned) < _PINNED_SIZE:  # values are user text: bounded all the same
                 keep = pinned
-        extra = _facets(conn, f, match, generation, keep, _CACHE_SIZE if keep is cache else 0)
+        extra = _facets(
+            conn, f, match, generation, keep, _CACHE_SIZE if keep is cache else 0, columns
+        )
     return OfferPage(items=items, next_cursor=next_cursor, generation=generation, extra=extra)
 
 
@@ -360,17 +421,23 @@ def _facets(
     generation: int,
     cache: dict[Any, dict[str, Any]] | None,
     bound: int = _CACHE_SIZE,
+    columns: _Columns | None = None,
 ) -> dict[str, Any]:
     """Facet counts and ``total``, in distinct offers, of the runs the filters select; kept
     in ``cache``, whose oldest answer goes first when it holds ``bound`` (0: no bound)."""
     cache_key = (generation, f.key(), match)
     if cache is not None and cache_key in cache:
         return dict(cache[cache_key])
-    where, args = _where(conn, f, match)
-    source = "run_fts JOIN runs ON runs.id = run_fts.rowid" if match is not None else "runs"
-    fill_hits(conn, f"FROM {source}" + (" WHERE " + " AND ".join(where) if where else ""), args)
-    extra: dict[str, Any] = {"facets": facet_counts(conn)}
-    extra["total"] = int(conn.execute(TOTAL).fetchone()[0])
+    extra: dict[str, Any]
+    if columns is not None:
+        counts, total = columns.arrays.facets(columns.mask(match))
+        extra = {"facets": counts, "total": total}
+    else:
+        where, args = _where(conn, f, match)
+        source = "run_fts JOIN runs ON runs.id = run_fts.rowid" if match is not None else "runs"
+        fill_hits(conn, f"FROM {source}" + (" WHERE " + " AND ".join(where) if where else ""), args)
+        extra = {"facets": facet_counts(conn)}
+        extra["total"] = int(conn.execute(TOTAL).fetchone()[0])
     if cache is not None:
         if bound and len(cache) >= bound:
             cache.pop(next(iter(cache)), None)

@@ -3,16 +3,22 @@ search that answers per offer (one item per offer, facets and total in offers)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from feedserver import FeedServer, Reply
 from webapp import example_store
 
+from registry.app import pipeline_harvester
+from registry.catalogue import Catalogue
+from registry.config import sources_from_dict
 from registry.errors import InvalidParameter
 from registry.geo import gazetteer_for
-from registry.namespaces import SCHEMA, SOURCE
+from registry.namespaces import BN, SCHEMA, SKOS, SOURCE, VOCABULARY_GRAPH
+from registry.offer_delta import state_graph
 from registry.offer_index import (
     OfferFilters,
     OfferIndex,
@@ -351,3 +357,186 @@ def test_content_key_follows_every_field() -> None:
     assert key == content_key(dict(row))
     assert content_key({**row, "price": 10.5}) != key
     assert content_key({**row, "summary": {"title": "B"}}) != key
+
+
+# -- re-reading only the offers a harvest changed ----------------------------------------------
+def _set_token(store: OxigraphStore, source: str, token: str) -> None:
+    """What a harvest's save of the feed state leaves: a new state token for the source."""
+    graph = state_graph(source)
+    store.replace_graph(
+        graph, [ox.Triple(ox.NamedNode(graph), ox.NamedNode(BN + "stateToken"), ox.Literal(token))]
+    )
+
+
+def _courses(store: OxigraphStore, source: str) -> list[ox.NamedNode]:
+    return sorted(
+        {
+            t.subject
+            for t in store.triples(SOURCE + source)
+            if t.object == ox.NamedNode(SCHEMA + "Course") and isinstance(t.subject, ox.NamedNode)
+        },
+        key=lambda n: n.value,
+    )
+
+
+def _edit_source(store: OxigraphStore, source: str) -> set[str]:
+    """Rename one course, move a run's start, drop a course, add a new one (a copy of a
+    course under a new IRI, with its own run); the IRIs of the offers touched."""
+    courses = _courses(store, source)
+    renamed, dropped, copied = courses[0], courses[1], courses[2]
+    triples = list(store.triples(SOURCE + source))
+    runs = {
+        t.subject: t.object
+        for t in triples
+        if t.predicate == ox.NamedNode(SCHEMA + "hasCourseInstance")
+    }
+    moved_course = next(c for c in courses[3:] if c in runs)
+    moved_run = runs[moved_course]
+    new_course = ox.NamedNode(copied.value + "-neu")
+    new_run = ox.NamedNode(copied.value + "-neu/termin")
+    out: list[ox.Triple] = []
+    for t in triples:
+        if t.subject == renamed and t.predicate == ox.NamedNode(SCHEMA + "name"):
+            t = ox.Triple(t.subject, t.predicate, ox.Literal("Zauberschweißtechnik", language="de"))
+        elif t.subject == moved_run and t.predicate == ox.NamedNode(SCHEMA + "startDate"):
+            t = ox.Triple(t.subject, t.predicate, ox.Literal("2031-02-03"))
+        elif t.subject == dropped:
+            continue
+        out.append(t)
+        if t.subject == copied:
+            obj = new_run if t.predicate == ox.NamedNode(SCHEMA + "hasCourseInstance") else t.object
+            out.append(ox.Triple(new_course, t.predicate, obj))
+        if t.subject == runs.get(copied):
+            out.append(ox.Triple(new_run, t.predicate, t.object))
+    store.replace_graph(SOURCE + source, out)
+    return {renamed.value, dropped.value, new_course.value, moved_course.value}
+
+
+def test_update_of_changed_offers_equals_a_fresh_build(tmp_path: Path) -> None:
+    store = example_store(tmp_path / "store")
+    idx = OfferIndex(tmp_path / "offers.sqlite")
+    source = sorted(g[len(SOURCE) :] for g in store.named_graphs() if g.startswith(SOURCE))[0]
+    _set_token(store, source, "t1")
+    idx.rebuild_all(store, lambda sid: sid)
+    assert idx.synced(source) is not None and idx.synced(source)[0] == "t1"  # type: ignore[index]
+    before = {r for r in idx.rows() if r[0] != source}
+    touched = _edit_source(store, source)
+    _set_token(store, source, "t2")
+    statements: list[str] = []
+    idx._conn().set_trace_callback(statements.append)
+    assert idx.update_offers(store, source, source, touched, since="t1") is True
+    idx._conn().set_trace_callback(None)
+    # only the touched offers' rows were looked up, not the source's
+    assert not [s for s in statements if s.rstrip().endswith("WHERE r.source = ?")]
+    fresh = OfferIndex(tmp_path / "fresh.sqlite")
+    fresh.rebuild_all(store, lambda sid: sid)
+    assert _dump(idx) == _dump(fresh)
+    assert idx.rows() == store_runs(store)
+    assert {r for r in idx.rows() if r[0] != source} == before
+    assert [i["iri"] for i in all_items(idx, OfferFilters.parse(q="Zauberschweisstechnik"))]
+    assert idx.synced(source) == fresh.synced(source)  # token t2, same context
+    # nothing changed since t2: nothing is written, the generation stays
+    generation = idx.generation
+    assert idx.update_offers(store, source, source, set(), since="t2") is True
+    assert idx.generation == generation
+    store.close()
+
+
+def test_update_reads_the_whole_source_when_it_cannot_trust_the_changes(tmp_path: Path) -> None:
+    """Another state than the one the index read, no state at all, or a changed vocabulary
+    label (rows of untouched offers change too): the source is re-read whole."""
+    store = example_store(tmp_path / "store")
+    idx = OfferIndex(tmp_path / "offers.sqlite")
+    source = sorted(g[len(SOURCE) :] for g in store.named_graphs() if g.startswith(SOURCE))[0]
+    _set_token(store, source, "t1")
+    idx.rebuild_all(store, lambda sid: sid)
+    touched = _edit_source(store, source)
+    _set_token(store, source, "t2")
+    assert idx.update_offers(store, source, source, touched, since="t0") is False
+    assert idx.update_offers(store, source, source, set(), since=None) is False
+
+    mode = "https://w3id.org/bildungsnetz/code/unterrichtsform/"
+    label = ox.NamedNode(SKOS + "prefLabel")
+    vocab = list(store.triples(VOCABULARY_GRAPH))
+    store.replace_graph(
+        VOCABULARY_GRAPH,
+        [
+            ox.Triple(t.subject, t.predicate, ox.Literal("Zauberunterricht", language="de"))
+            if t.predicate == label
+            and isinstance(t.subject, ox.NamedNode)
+            and t.subject.value.startswith(mode)
+            and isinstance(t.object, ox.Literal)
+            and t.object.language == "de"
+            else t
+            for t in vocab
+        ],
+    )
+    assert idx.update_offers(store, source, source, set(), since="t2") is False
+    fresh = OfferIndex(tmp_path / "fresh.sqlite")
+    fresh.rebuild_all(store, lambda sid: sid)
+    mine = {
+        k: v
+        for k, v in _dump(idx).items()
+        if k in {(o, r) for s, o, r in idx.rows() if s == source}
+    }
+    theirs = {k: v for k, v in _dump(fresh).items() if k in mine}
+    assert mine == theirs and "Zauberunterricht" in str(mine)
+    store.close()
+
+
+def test_a_harvest_through_the_app_reindexes_only_what_changed(
+    feed_server: FeedServer,
+    empty_store: OxigraphStore,
+    make_feed: Callable[..., bytes],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pipeline_harvester: a first harvest, then one that renames, drops and adds offers
+    of one feed while the other answers the same bytes; after each the index equals a
+    fresh build from the published snapshot, and the second re-read no whole source."""
+    ns_a, ns_b = "https://anbieter-a.example/", "https://anbieter-b.example/"
+    sources = sources_from_dict(
+        {
+            "harvest": {"allow_private_networks": True, "processes": 0},
+            "partner": [
+                {
+                    "id": p,
+                    "name": f"Anbieter {p}",
+                    "namespaces": [ns],
+                    "feed": [{"id": p, "url": feed_server.url(f"/{p}.ttl")}],
+                }
+                for p, ns in (("a", ns_a), ("b", ns_b))
+            ],
+        }
+    )
+    feed_server.routes["/a.ttl"] = Reply(make_feed(ns_a, range(4)))
+    feed_server.routes["/b.ttl"] = Reply(make_feed(ns_b, range(2)))
+    idx = OfferIndex(tmp_path / "offers.sqlite")
+    catalogue = Catalogue(empty_store, idx, sources)
+    harvester = pipeline_harvester(sources)
+
+    def agrees() -> None:
+        fresh = OfferIndex(tmp_path / f"fresh-{idx.generation}.sqlite")
+        fresh.rebuild_all(catalogue.ox_store(), lambda sid: sid)
+        assert _dump(idx) == _dump(fresh)
+        assert len(idx.rows()) == len(fresh.rows()) > 0
+
+    harvester(catalogue)
+    agrees()
+    whole: list[str] = []
+    real = OfferIndex.rebuild_source
+    monkeypatch.setattr(
+        OfferIndex,
+        "rebuild_source",
+        lambda self, store, sid, *a, **k: (
+            (self is idx and whole.append(sid)) or real(self, store, sid, *a, **k)
+        ),
+    )
+    second = make_feed(ns_a, [0, 1, 3, 4]).replace(b'"Kurs 1"@de', b'"Kurs eins"@de')
+    feed_server.routes["/a.ttl"] = Reply(second)
+    harvester(catalogue)
+    agrees()
+    assert whole == []
+    offers = {o for _, o, _ in idx.rows()}
+    assert ns_a + "kurs/4" in offers and ns_a + "kurs/2" not in offers
+    assert [r["title"] for r in idx.runs_of(ns_a + "kurs/1")] == ["Kurs eins"]
