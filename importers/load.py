@@ -8,7 +8,10 @@
   had ``guard_min`` offers or more, is not loaded: a partner's CMS emitting an empty or broken
   export must not wipe its catalogue (piveau's "deletions that go wrong").
 * **One swap.** :meth:`Store.replace_graph` applies the difference in one transaction; the
-  caller publishes a snapshot afterwards, so readers see the old graph or the new one.
+  caller publishes a snapshot afterwards, so readers see the old graph or the new one. A worker
+  that was given the graph's remembered content sends the difference instead
+  (:class:`~registry.store.GraphChange`); the store applies it only while the graph is still
+  what the worker diffed against, else the new content is swapped in as a whole.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from registry.namespaces import RDF, SCHEMA
-from registry.store import GraphDelta, Store
+from registry.store import GraphChange, GraphDelta, Store
 
 __all__ = ["LoadResult", "collapse_guard_trips", "load_graph", "publish_ntriples", "quarantine"]
 
@@ -93,7 +96,15 @@ def publish_ntriples(triples: Iterable[ox.Triple]) -> bytes:
     return ox.serialize(list(set(triples)), format=ox.RdfFormat.N_TRIPLES) or b""
 
 
-def load_graph(store: Store, graph: str, content: bytes) -> LoadResult:
-    """Replace ``graph`` with the N-Triples ``content`` in one swap (the caller publishes)."""
+def load_graph(
+    store: Store, graph: str, content: bytes, *, change: GraphChange | None = None
+) -> LoadResult:
+    """Replace ``graph`` with the N-Triples ``content`` in one swap (the caller publishes);
+    with ``change``, the new content is the change's, applied as a diff where it still fits."""
+    if change is not None:
+        delta = store.change_graph(graph, change)
+        if delta is not None:
+            return LoadResult(graph=graph, delta=delta, triples=change.lines)
+        content = change.content()
     delta = store.replace_graph_ntriples(graph, content)
     return LoadResult(graph=graph, delta=delta, triples=content.count(b"\n"))

@@ -14,7 +14,10 @@ interpreter lock, so threads would share one core: measured at 10k offers, the p
 takes a cold harvest from one core to two. A worker gets the feed state as content hashes
 (and the violations of unchanged offers, which decide quarantine) and sends back the graph to
 publish as N-Triples text; the writer puts its own reports back for the offers the worker
-found unchanged, so their rendered report and state lines are reused. With ``processes = 0``,
+found unchanged, so their rendered report and state lines are reused. Where the store remembers
+what it last wrote to the feed's graph (:meth:`Store.remembered`), the worker gets that too and
+sends back only the lines removed and added (:func:`registry.store.diff_ntriples`): the writer's
+swap then costs what changed, not the ~11k lines of the feed. With ``processes = 0``,
 or a validator passed in (tests), threads do the same; validation then holds a lock (sharing
 the shapes graph across threads is not documented as safe).
 
@@ -32,7 +35,8 @@ import multiprocessing
 import threading
 import uuid
 import weakref
-from collections.abc import Callable, Sequence
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import (
     Executor,
     Future,
@@ -51,7 +55,7 @@ from registry.errors import InputError, OwnershipError, RegistryError
 from registry.namespaces import VOCABULARY_GRAPH
 from registry.registry_graph import publish_sources
 from registry.resources import shapes_dir
-from registry.store import Store
+from registry.store import GraphChange, Remembered, Store, diff_ntriples
 
 from .fetch import FetchConfig, FetchResult, fetch
 from .lines import normalise_lines, own_lines, parse_lines
@@ -150,6 +154,8 @@ class Prepared:
     validation: ValidationResult | None = None
     #: the graph to publish (valid offers and what they share), as N-Triples
     publish: bytes = b""
+    #: instead of ``publish``: that graph as a change of what the store remembered
+    change: GraphChange | None = None
     rejected: list[str] = field(default_factory=list)
     #: HTTP status of a failed fetch (a successful one is in ``fetched``)
     http_status: int | None = None
@@ -165,9 +171,38 @@ def prepare(
     shapes_hash: str,
     validate_lock: threading.Lock | None = None,
     on_event: Event | None = None,
+    base: Remembered | None = None,
+    reports: Mapping[str, OfferReport] | None = None,
 ) -> Prepared:
-    """Fetch, parse, normalise, check ownership and validate one feed (no store access)."""
+    """Fetch, parse, normalise, check ownership and validate one feed (no store access);
+    with ``base`` (the store's remembered content of the feed's graph) the graph to publish
+    comes as a change of it where a diff can apply. ``reports`` stand in for the last run's
+    reports (default ``state.offers``)."""
     out = Prepared(feed=feed, partner=partner, started=_now())
+    last = state.offers if reports is None else reports
+    _prepare_stages(out, state, last, fetch_config, validator, shapes_hash, validate_lock, on_event)
+    if base is not None and out.outcome is None and out.publish:
+        try:
+            out.change = diff_ntriples(base, out.publish)
+        except zlib.error:  # a base that cannot be unpacked: send the whole graph
+            out.change = None
+        if out.change is not None:
+            out.publish = b""
+    return out
+
+
+def _prepare_stages(
+    out: Prepared,
+    state: FeedState,
+    last: Mapping[str, OfferReport],
+    fetch_config: FetchConfig,
+    validator: Validator,
+    shapes_hash: str,
+    validate_lock: threading.Lock | None,
+    on_event: Event | None,
+) -> Prepared:
+    """The stages of :func:`prepare`, filling ``out``."""
+    feed, partner = out.feed, out.partner
     emit = on_event or (lambda _feed, _stage: None)
     try:
         emit(feed.id, "fetch")
@@ -199,7 +234,7 @@ def prepare(
         if not out.triples_fetched:
             out.outcome, out.message = "EmptyFeed", "the feed holds no triples"
             return out
-        previous = state.offers if state.shapes_hash == shapes_hash else None
+        previous = last if state.shapes_hash == shapes_hash else None
         lock = validate_lock or threading.Lock()
         lines = normalise_lines(text, source_id=feed.id)
         if lines is None:  # http://schema.org: the rewrite is done on terms
@@ -248,7 +283,7 @@ def _prepare_terms(
     out: Prepared,
     text: bytes,
     validator: Validator,
-    previous: dict[str, OfferReport] | None,
+    previous: Mapping[str, OfferReport] | None,
     lock: threading.Lock,
     emit: Event,
 ) -> None:
@@ -274,36 +309,62 @@ def _prepare_terms(
 _STUB = "stub"
 
 
-def _lite_state(state: FeedState) -> FeedState:
-    """The feed state a worker process needs: conditional-GET keys, and per offer its content
-    hash with only its violations (quarantine needs them; warnings and rendered text stay).
-    Made once per state: a feed answering 304 for days sends the same stand-in each time."""
+class _StandIns(Mapping[str, OfferReport]):
+    """The last run's reports as a worker process needs them: per offer its content hash and
+    only its violations (quarantine needs them; warnings and rendered text stay). Sent as two
+    plain dicts, and a stand-in report is made only for an offer the worker looks up: 500
+    report objects per feed, pickled there and back on every harvest, cost more than the
+    hashes they carry (on a harvest where every feed answers 304 too)."""
+
+    def __init__(self, reports: Mapping[str, OfferReport]) -> None:
+        self.hashes = {iri: r.content_hash for iri, r in reports.items()}
+        self.violations = {iri: v for iri, r in reports.items() if (v := r.violations)}
+
+    def __getitem__(self, iri: str) -> OfferReport:
+        return OfferReport(
+            iri=iri,
+            name=None,
+            content_hash=self.hashes[iri],
+            problems=list(self.violations.get(iri, ())),
+            cache={_STUB: True},
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.hashes)
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+
+def _lite_state(state: FeedState) -> tuple[FeedState, _StandIns]:
+    """The feed state a worker process needs: conditional-GET keys and, apart, the stand-ins
+    of the offers' reports. Made once per state: a feed answering 304 for days sends the same
+    each time."""
     found = state.cache.get("lite")
-    if isinstance(found, FeedState):
+    if isinstance(found, tuple):
         return found
-    lite = replace(
-        state,
-        cache={},
-        offers={
-            iri: OfferReport(
-                iri=iri,
-                name=None,
-                content_hash=r.content_hash,
-                problems=r.violations,
-                cache={_STUB: True},
-            )
-            for iri, r in state.offers.items()
-        },
-    )
+    lite = (replace(state, cache={}, offers={}), _StandIns(state.offers))
     state.cache["lite"] = lite
     return lite
 
 
+#: what a worker sends back for every offer whose report it reused: one object, so pickling
+#: the result costs a reference per reused offer (the writer puts its own report back)
+_REUSED = OfferReport(iri="", name=None, content_hash="", cache={_STUB: True})
+
+
 def _prepare_in_worker(
-    feed: Feed, partner: Partner, state: FeedState, fetch_config: FetchConfig, shapes_hash: str
+    feed: Feed,
+    partner: Partner,
+    state: FeedState,
+    fetch_config: FetchConfig,
+    shapes_hash: str,
+    base: Remembered | None = None,
+    reports: _StandIns | None = None,
 ) -> Prepared:
     """:func:`prepare` in a worker process, with that process's validator; the triples kept by
-    the ownership check are not sent back (the writer needs only the N-Triples to publish)."""
+    the ownership check are not sent back (the writer needs only the N-Triples to publish),
+    nor the reports reused from ``reports`` (the writer has them)."""
     if shapes_fingerprint() != shapes_hash:
         raise RegistryError("the shape files changed while harvesting; run the harvest again")
     validator = _default_validator(shapes_hash)
@@ -319,6 +380,8 @@ def _prepare_in_worker(
             fetch_config=fetch_config,
             validator=validator,
             shapes_hash=shapes_hash,
+            base=base,
+            reports=reports,
         )
     finally:
         gc.enable()
@@ -327,7 +390,11 @@ def _prepare_in_worker(
     if out.fetched is not None:
         out.fetched = out.fetched.without_data()
     if out.validation is not None:  # the text goes back with the reports, ready to write
-        prerender(feed.id, (r for r in out.validation.offers.values() if not r.cache.get(_STUB)))
+        offers = out.validation.offers
+        prerender(feed.id, (r for r in offers.values() if not r.cache.get(_STUB)))
+        out.validation.offers = {
+            iri: _REUSED if r.cache.get(_STUB) else r for iri, r in offers.items()
+        }
     return out
 
 
@@ -427,7 +494,7 @@ def commit(
             )
             details = offer_details(validation.offers)
         else:
-            loaded = load_graph(store, feed.iri, prepared.publish)
+            loaded = load_graph(store, feed.iri, prepared.publish, change=prepared.change)
             record.triples_added, record.triples_removed = loaded.delta.added, loaded.delta.removed
             record.offers_published = len(valid)
             record.offers_with_warnings = sum(1 for iri in valid if validation.offers[iri].warnings)
@@ -521,13 +588,16 @@ def harvest(
             if threads is None:
                 if on_event:
                     on_event(feed.id, "fetch")
+                lite, stand_ins = _lite_state(states[feed.id])
                 future = pool.submit(
                     _prepare_in_worker,
                     feed,
                     partner,
-                    _lite_state(states[feed.id]),
+                    lite,
                     config,
                     fingerprint,
+                    store.remembered(feed.iri),
+                    stand_ins,
                 )
             else:
                 future = pool.submit(
@@ -540,6 +610,7 @@ def harvest(
                     shapes_hash=fingerprint,
                     validate_lock=lock,
                     on_event=on_event,
+                    base=store.remembered(feed.iri),
                 )
             futures[future] = feed
         for future in as_completed(futures):
