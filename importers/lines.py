@@ -27,10 +27,10 @@ from collections.abc import Iterable, Sequence
 
 import pyoxigraph as ox
 
-from registry.errors import OwnershipError
 from registry.namespaces import BN, GENID, RDF, SCHEMA, SCHEMA_HTTP
 
 from .normalise import fix_triple, skolem_names
+from .ownership import all_foreign
 
 __all__ = [
     "LineIndex",
@@ -194,13 +194,7 @@ def own_lines(
             dropped += len(orphans)
     sample = tuple(sorted(foreign)[:sample_size])
     if dropped and not kept:
-        raise OwnershipError(
-            f"feed {source_id!r}: all {dropped} triples describe subjects outside the "
-            f"partner's namespaces ({', '.join(namespaces)}), e.g. {sample[0]}",
-            source=source_id,
-            dropped=dropped,
-            sample=list(sample),
-        )
+        raise all_foreign(source_id, dropped, namespaces, sample)
     return LinesOwnership(kept, dropped, len(foreign), sample)
 
 

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from registry.errors import OwnershipError
 from registry.namespaces import GENID
 
-__all__ = ["OwnershipResult", "check_ownership"]
+__all__ = ["OwnershipResult", "all_foreign", "check_ownership"]
 
 #: how many foreign subjects a report lists by name
 SAMPLE_SIZE = 10
@@ -69,11 +69,18 @@ def check_ownership(
         dropped += len(orphans)
     sample = tuple(sorted(foreign)[:SAMPLE_SIZE])
     if dropped and not kept:
-        raise OwnershipError(
-            f"feed {source_id!r}: all {dropped} triples describe subjects outside the "
-            f"partner's namespaces ({', '.join(namespaces)}), e.g. {sample[0]}",
-            source=source_id,
-            dropped=dropped,
-            sample=list(sample),
-        )
+        raise all_foreign(source_id, dropped, namespaces, sample)
     return OwnershipResult(kept=kept, dropped=dropped, dropped_subjects=len(foreign), sample=sample)
+
+
+def all_foreign(
+    source_id: str, dropped: int, namespaces: Sequence[str], sample: Sequence[str]
+) -> OwnershipError:
+    """The error of a feed whose every triple describes another partner's subjects."""
+    return OwnershipError(
+        f"feed {source_id!r}: all {dropped} triples describe subjects outside the "
+        f"partner's namespaces ({', '.join(namespaces)}), e.g. {sample[0]}",
+        source=source_id,
+        dropped=dropped,
+        sample=list(sample),
+    )

@@ -59,9 +59,8 @@ _EQUALITY = {
     "provider": "provider",
     "eqf": "eqf",
 }
-_COLUMNS = (
-    "id",
-    "offer_iri",
+#: text columns held as codes (filters compare them, facets count them)
+_TEXT_COLUMNS = (
     "kreis_ags",
     "kreis",
     "mode",
@@ -71,6 +70,11 @@ _COLUMNS = (
     "provider_name",
     "eqf",
     "language",
+)
+_COLUMNS = (
+    "id",
+    "offer_iri",
+    *_TEXT_COLUMNS,
     "start_date",
     "end_date",
     "sort_key",
@@ -150,20 +154,7 @@ class RunArrays:
         col = dict(zip(_COLUMNS, columns, strict=True))
         self.n = len(rows)
         self.ids: Ints = np.asarray(col["id"], dtype=np.int64)
-        self.text: dict[str, _Codes] = {
-            name: _Codes(list(col[name]))
-            for name in (
-                "kreis_ags",
-                "kreis",
-                "mode",
-                "mode_iri",
-                "mode_rollup",
-                "provider",
-                "provider_name",
-                "eqf",
-                "language",
-            )
-        }
+        self.text = {name: _Codes(list(col[name])) for name in _TEXT_COLUMNS}
         offers = _Codes(list(col["offer_iri"]))
         # offers numbered in IRI order: the number orders as the IRI does
         order = sorted(range(len(offers.values)), key=offers.values.__getitem__)
