@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 
 #: where prometheus-client keeps per-process metric files (set for every child)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+#: the file the writer creates once its app is made (its offer index built): replicas wait
+#: for it, so none answers from an index the writer is still building
+READY_ENV = "BILDUNGSNETZ_WRITER_READY"
 #: seconds a replica waits for the writer's first snapshot and index (a cold index build
 #: of a large store takes minutes)
 READY_TIMEOUT_S = 3600.0
@@ -129,7 +132,11 @@ def supervise(
     or a signal arrives; the writer's exit code."""
     sock = listening_socket(host, port)
     metrics_dir = Path(tempfile.mkdtemp(prefix="bildungsnetz-metrics-"))
-    env = {**os.environ, MULTIPROC_ENV: str(metrics_dir)}
+    env = {
+        **os.environ,
+        MULTIPROC_ENV: str(metrics_dir),
+        READY_ENV: str(metrics_dir / "writer.ready"),  # not a metrics file (no .db)
+    }
     address = ["--host", host, "--port", str(port)]
     writer_args = [*address, *(["--harvest-on-start"] if harvest_on_start else [])]
     if banner:
@@ -191,15 +198,24 @@ def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
 
 # -- the children -------------------------------------------------------------------------------
 def _wait_for_writer(store: Path) -> None:
-    """A replica starts once the writer has published a snapshot and committed the index.
+    """A replica starts once the writer has published a snapshot and built the index (the
+    writer says so with the file named by :data:`READY_ENV`; the first committed source of an
+    index build is not enough: the replica would answer from a partial index while the
+    generation moves with every further source).
 
     Only reads (``mode=ro``): opening :class:`~registry.offer_index.OfferIndex` would create
     or upgrade the tables, racing the writer that is creating them."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     current = store / "snapshots" / "CURRENT"
     index_path = store / "offers.sqlite"
+    ready = os.environ.get(READY_ENV)
     while time.monotonic() < deadline:
-        if current.exists() and index_path.exists() and _index_generation(index_path) > 0:
+        if (
+            current.exists()
+            and index_path.exists()
+            and _index_generation(index_path) > 0
+            and (ready is None or Path(ready).exists())
+        ):
             return
         time.sleep(0.5)
     raise RegistryError(f"the writer did not publish {store} within {READY_TIMEOUT_S:.0f} s")
@@ -246,6 +262,9 @@ def main(argv: list[str] | None = None) -> None:
         harvester = None
     try:
         app = create_app(store, sources=sources, settings=settings, harvester=harvester)
+        ready = os.environ.get(READY_ENV)
+        if args.role == "writer" and ready:
+            Path(ready).touch()
         serve_app(app, sock=sock, banner=args.banner)
     finally:
         store.close()

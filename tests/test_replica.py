@@ -183,3 +183,26 @@ def test_process_counts_in_the_sources_file_are_checked(setting: str, value: obj
         .processes
         == 2
     )
+
+
+def test_a_replica_waits_until_the_writer_has_built_its_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webapp import example_store
+
+    from registry import replica
+    from registry.catalogue import Catalogue
+    from registry.offer_index import OfferIndex
+
+    store = example_store(tmp_path / "store")
+    index = OfferIndex(tmp_path / "store" / "offers.sqlite")
+    Catalogue(store, index, None).refresh(publish=False)  # snapshot and committed index
+    ready = tmp_path / "writer.ready"
+    monkeypatch.setenv(replica.READY_ENV, str(ready))
+    monkeypatch.setattr(replica, "READY_TIMEOUT_S", 1.2)
+    with pytest.raises(RegistryError, match="did not publish"):
+        replica._wait_for_writer(tmp_path / "store")  # index there, writer not ready
+    ready.touch()
+    replica._wait_for_writer(tmp_path / "store")  # returns at once
+    index.close()
+    store.close()
