@@ -385,10 +385,7 @@ class Validator:
             covered |= nodes
             iri = _node_text(course)
             digest = index.content_hash(found)
-            old = previous.get(iri) if previous else None
-            if old is not None and old.content_hash == digest:
-                result.offers[iri] = old
-                result.reused += 1
+            if _reuse(result, previous, iri, digest):
                 continue
             name = _offer_name(found, course)
             kreise, topics = index.supply_facts(course)
@@ -430,10 +427,7 @@ class Validator:
             covered |= nodes
             iri = course.decode("utf-8")[1:-1]
             digest = index.content_hash(found)
-            old = previous.get(iri) if previous else None
-            if old is not None and old.content_hash == digest:
-                result.offers[iri] = old
-                result.reused += 1
+            if _reuse(result, previous, iri, digest):
                 continue
             todo.append((iri, digest))
             chosen.update(dict.fromkeys(found))
@@ -554,3 +548,18 @@ class Validator:
             value_term=raw.value,
             focus_term=raw.focus,
         )
+
+
+def _reuse(
+    result: ValidationResult,
+    previous: Mapping[str, OfferReport] | None,
+    iri: str,
+    digest: str,
+) -> bool:
+    """Take the previous report of offer ``iri`` when its content hash is unchanged."""
+    old = previous.get(iri) if previous else None
+    if old is None or old.content_hash != digest:
+        return False
+    result.offers[iri] = old
+    result.reused += 1
+    return True

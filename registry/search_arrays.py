@@ -176,8 +176,6 @@ class RunArrays:
         self.end = self._ranks(col["end_date"])
         self.sort_key = self._ranks(col["sort_key"])
         self.last = np.where(self.end >= 0, self.end, self.start)
-        self.sort_values = self.days
-        self.sort_rank = self.sort_key
         self._current: tuple[str, Mask] | None = None
         # per offer the last day of its last run (a run without dates never ends)
         never = len(self.days) + 1
@@ -210,8 +208,6 @@ class RunArrays:
         self.topics = _Pairs(
             self.positions_of([r[0] for r in topics]), [(r[1], None) for r in topics]
         )
-        languages = self.text["language"]
-        self._language_values = languages.values
 
     def _ranks(self, values: tuple[Any, ...]) -> Ints:
         """A date column as ranks into :attr:`days` (-1: NULL)."""
@@ -265,7 +261,7 @@ class RunArrays:
         prefix = tag.lower() + "-"
         return [
             code
-            for code, value in enumerate(self._language_values)
+            for code, value in enumerate(self.text["language"].values)
             if value == tag or _ascii_lower(str(value)).startswith(prefix)
         ]
 
@@ -337,17 +333,17 @@ class RunArrays:
         pos, scores, offers = pos[by_offer], scores[by_offer], offers[by_offer]
         starts = np.flatnonzero(np.r_[True, offers[1:] != offers[:-1]])
         best = np.minimum.reduceat(scores, starts)
-        first = np.minimum.reduceat(self.sort_rank[pos], starts)
+        first = np.minimum.reduceat(self.sort_key[pos], starts)
         group_offer = offers[starts]
         order = np.lexsort((group_offer, first, best))[offset : offset + limit]
         ends = np.r_[starts[1:], len(pos)]
         run_ids = self.ids[pos].tolist()
-        iris, sort_values = self.offer_iris, self.sort_values
+        iris, days = self.offer_iris, self.days
         return [
             (
                 iris[o],
                 b,
-                str(sort_values[k]),
+                days[k],
                 ",".join(map(str, run_ids[a:z])),
             )
             for o, b, k, a, z in zip(

@@ -175,19 +175,16 @@ class _Columns:
         self.filters = f
         self.text_hits = text_hits
         self._masks: dict[str | None, Any] = {}
-        self._last: str | None = None
 
     def mask(self, match: str | None) -> Any:
-        self._last = match
         if match not in self._masks:
             hits = self.text_hits(match) if match is not None else None
             self._masks[match] = select(self.arrays, self.filters, hits)
         return self._masks[match]
 
-    def ranked(self, limit: int, offset: int) -> list[tuple[Any, ...]]:
-        """Ranked rows of the last match expression asked for."""
-        assert self._last is not None
-        return self.arrays.ranked(self.mask(self._last), self.text_hits(self._last), limit, offset)
+    def ranked(self, match: str, limit: int, offset: int) -> list[tuple[Any, ...]]:
+        """Ranked rows (as the SQL of :func:`_rank_page` gives them) of ``match``."""
+        return self.arrays.ranked(self.mask(match), self.text_hits(match), limit, offset)
 
 
 def _decode_offset(key: tuple[str, str, str], filters_key: str) -> int:
@@ -246,6 +243,8 @@ def _rank_page(
     the same query again, are sliced from them; pages further down are ranked anew. With
     ``columns`` the offers are grouped and ordered in memory (:mod:`registry.search_arrays`)."""
     offset = _decode_offset(decode_cursor(cursor), f.key()) if cursor else 0
+    if columns is not None:  # grouping and ordering in memory: only the page's rows are built
+        return _page_of(columns.ranked(match, limit + 1, offset), limit, offset, f)
     where, args = _where(conn, f, match)
     # bm25() cannot stand in an aggregate: score the runs first, then group them by offer
     sql = (
@@ -261,9 +260,7 @@ def _rank_page(
         return conn.execute(sql, [*args, count, skip]).fetchall()
 
     key = (generation, f.key(), match)
-    if columns is not None:  # grouping and ordering in memory: only the page's rows are built
-        rows = columns.ranked(limit + 1, offset)
-    elif ranked is not None and offset + limit + 1 <= RANKED_KEPT:
+    if ranked is not None and offset + limit + 1 <= RANKED_KEPT:
         top = ranked.get(key)
         if top is None:
             top = fetch(RANKED_KEPT, 0)
@@ -273,6 +270,13 @@ def _rank_page(
         rows = top[offset : offset + limit + 1]
     else:
         rows = fetch(limit + 1, offset)
+    return _page_of(rows, limit, offset, f)
+
+
+def _page_of(
+    rows: list[tuple[Any, ...]], limit: int, offset: int, f: OfferFilters
+) -> tuple[list[str], dict[str, float], dict[str, list[int]], str | None]:
+    """Offers, scores, run ids and the next cursor of ranked rows (one more than a page)."""
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit and page:
@@ -378,8 +382,6 @@ def run_search(
     scores: dict[str, float] = {}
     ids: dict[str, list[int]] | None = None
     if match is not None:
-        if columns is not None:
-            columns.mask(match)  # the expression ranked next
         offers, scores, ids, next_cursor = _rank_page(
             conn, f, match, limit, cursor, generation, ranked, columns
         )
