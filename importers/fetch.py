@@ -14,10 +14,11 @@ Why each guard (the known failures of CKAN harvest and piveau that this module p
   and each address checked: a public feed redirecting to ``127.0.0.1`` or ``10.x`` is refused
   unless ``allow_private_networks``. ``allow_hosts`` exempts named hosts (tests use it to allow
   the loopback server for the first hop only).
+* **The checked address is the one connected to**: the request goes to the address the check
+  resolved (the ``Host`` header and, for HTTPS, the TLS server name and certificate check stay
+  those of the feed's host), so a DNS server answering a public address to the check and a
+  private one a moment later (DNS rebinding) cannot steer the harvester into the network.
 * **Retries with backoff** for 5xx answers, timeouts and connection failures; 4xx is final.
-
-Known limit: the address check resolves the host before httpx connects and httpx resolves it
-again, so a DNS server answering differently within milliseconds (rebinding) is not caught.
 """
 
 from __future__ import annotations
@@ -117,13 +118,15 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def _check_host(url: str, config: FetchConfig) -> None:
+def _check_host(url: str, config: FetchConfig) -> str | None:
+    """Refuse a host resolving to a private address; return the checked address to connect
+    to (``None`` when the host is exempt from the check)."""
     parts = urlsplit(url)
     host = parts.hostname
     if not host:
         raise FetchError(f"{url}: no host in the URL", url=url)
     if config.allow_private_networks or host.lower() in config.allow_hosts:
-        return
+        return None
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
@@ -138,6 +141,30 @@ def _check_host(url: str, config: FetchConfig) -> None:
             url=url,
             address=refused[0],
         )
+    return str(infos[0][4][0])  # the resolver's first choice, as a connect would take it
+
+
+def _pinned_request(
+    client: httpx.Client,
+    url: str,
+    address: str | None,
+    headers: dict[str, str],
+    timeout: httpx.Timeout,
+) -> httpx.Request:
+    """A GET of ``url`` sent to ``address`` (when given) instead of a fresh lookup of the host:
+    the URL names the address, ``Host`` names the host, and HTTPS verifies the host's
+    certificate (``sni_hostname``)."""
+    if address is None:
+        return client.build_request("GET", url, headers=headers, timeout=timeout)
+    target = httpx.URL(url)
+    host_header = target.host if target.port is None else f"{target.host}:{target.port}"
+    return client.build_request(
+        "GET",
+        target.copy_with(host=address.split("%", 1)[0]),
+        headers={**headers, "Host": host_header},
+        timeout=timeout,
+        extensions={"sni_hostname": target.host},
+    )
 
 
 class _Decoder:
@@ -224,12 +251,12 @@ def _once(
 ) -> FetchResult:
     current = url
     for _hop in range(config.max_redirects + 1):
-        _check_host(current, config)
+        address = _check_host(current, config)
         left = deadline - time.monotonic()
         if left <= 0:
             raise FetchError(f"{url}: took longer than {config.timeout_s:g} s in all", url=url)
         timeout = httpx.Timeout(left, connect=min(left, config.connect_timeout_s))
-        request = client.build_request("GET", current, headers=headers, timeout=timeout)
+        request = _pinned_request(client, current, address, headers, timeout)
         response = client.send(request, stream=True)
         try:
             if response.status_code in _REDIRECTS:

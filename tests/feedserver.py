@@ -72,9 +72,10 @@ def gzip_bomb(decompressed_size: int) -> Handler:
 
 
 class FeedServer:
-    """Serves ``routes`` on a free loopback port until :meth:`close`."""
+    """Serves ``routes`` on a free loopback port (or ``port``) of ``host`` until :meth:`close`."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
         self.routes: dict[str, Reply | Handler] = {}
         self.requests: list[Request] = []
         server = self
@@ -101,14 +102,14 @@ class FeedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     return  # the client gave up, as the limits tell it to
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = ThreadingHTTPServer((host, port), _Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def requests_to(self, path: str) -> list[Request]:
         return [r for r in self.requests if r.path == path]

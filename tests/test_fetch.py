@@ -187,3 +187,42 @@ def test_public_address_check() -> None:
 
 def test_gzip_helper_roundtrip_is_real() -> None:
     assert gzip.decompress(gzip.compress(BODY)) == BODY
+
+
+def test_the_checked_address_is_the_one_connected_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: the resolver answers a "public" address to the check and a private one
+    after it. The request must go to the checked address, never to the private one."""
+    public = FeedServer(host="127.0.0.2")  # stands in for a public address
+    try:
+        internal = FeedServer(host="127.0.0.1", port=public.port)
+    except OSError:
+        public.close()
+        pytest.skip("the same port is taken on 127.0.0.1")
+    try:
+        public.routes["/f.ttl"] = Reply(BODY)
+        internal.routes["/f.ttl"] = Reply(b"internal secrets")
+        answers = iter(["127.0.0.2"])
+        real = socket.getaddrinfo
+
+        def rebinding(host: Any, port: Any, *args: Any, **kw: Any) -> Any:
+            if host != "feeds.partner.example":
+                return real(host, port, *args, **kw)
+            address = next(answers, "127.0.0.1")  # first answer checked, later ones rebound
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        monkeypatch.setattr("importers.fetch.is_public_address", lambda a: a == "127.0.0.2")
+        url = f"http://feeds.partner.example:{public.port}/f.ttl"
+        result = fetch(url, config=FetchConfig(retries=0, timeout_s=5.0))
+        assert result.data == BODY and result.url == url
+        assert not internal.requests
+        assert public.requests_to("/f.ttl")[0].headers["host"] == (
+            f"feeds.partner.example:{public.port}"
+        )
+        # a later lookup answering the private address is refused at the check
+        with pytest.raises(AddressRefused, match=r"127\.0\.0\.1"):
+            fetch(url, config=FetchConfig(retries=0))
+        assert not internal.requests
+    finally:
+        public.close()
+        internal.close()
