@@ -75,7 +75,14 @@ from .state import (
 )
 from .validate import OfferReport, ValidationResult, Validator
 
-__all__ = ["Prepared", "commit", "harvest", "prepare", "shapes_fingerprint"]
+__all__ = [
+    "Prepared",
+    "collector_paused",
+    "commit",
+    "harvest",
+    "prepare",
+    "shapes_fingerprint",
+]
 
 Event = Callable[[str, str], None]
 
@@ -137,6 +144,22 @@ def _default_validator(fingerprint: str) -> Validator:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: a harvest makes millions of objects that hold
+    no reference cycles (terms, lines, reports), so reference counting frees them all the
+    same, while each pass of the collector walks every object alive. In a worker that took a
+    third of parsing; in the writer, holding the states of 100k offers, each pass took about
+    a second. Process-wide (a server answering during a harvest collects again after it)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -368,11 +391,7 @@ def _prepare_in_worker(
     if shapes_fingerprint() != shapes_hash:
         raise RegistryError("the shape files changed while harvesting; run the harvest again")
     validator = _default_validator(shapes_hash)
-    # no cycle collection while one feed becomes hundreds of thousands of term objects: the
-    # collector's passes over them (and the stand-in state) took a third of parsing; the
-    # feed's data hold no reference cycles, so reference counting frees them all the same
-    gc.disable()
-    try:
+    with collector_paused():
         out = prepare(
             feed,
             partner,
@@ -383,8 +402,6 @@ def _prepare_in_worker(
             base=base,
             reports=reports,
         )
-    finally:
-        gc.enable()
     if out.ownership is not None:
         out.ownership = replace(out.ownership, kept=[])
     if out.fetched is not None:
@@ -563,6 +580,30 @@ def harvest(
     on_done: Callable[[RunRecord], None] | None = None,
 ) -> list[RunRecord]:
     """Harvest the chosen feeds (all by default): prepare concurrently, commit one at a time."""
+    with collector_paused():
+        return _harvest(
+            sources,
+            store,
+            feed_ids=feed_ids,
+            fetch_config=fetch_config,
+            validator=validator,
+            load_vocabulary=load_vocabulary,
+            on_event=on_event,
+            on_done=on_done,
+        )
+
+
+def _harvest(
+    sources: Sources,
+    store: Store,
+    *,
+    feed_ids: Sequence[str] | None,
+    fetch_config: FetchConfig | None,
+    validator: Validator | None,
+    load_vocabulary: bool,
+    on_event: Event | None,
+    on_done: Callable[[RunRecord], None] | None,
+) -> list[RunRecord]:
     feeds = sources.select(list(feed_ids) if feed_ids else None)
     settings = sources.harvest
     config = fetch_config or FetchConfig.from_settings(settings)
