@@ -35,6 +35,7 @@ from .jsonld import prepare_jsonld
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "FORMAT_NAMES",
+    "check_text",
     "detect_format",
     "format_name",
     "parse_rdf",
@@ -171,7 +172,7 @@ def parse_rdf(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> list[ox.Triple]:
     """Parse ``data`` into the triples of one graph; errors name ``source``, line and column."""
-    data = _checked(data, format=format, source=source, max_bytes=max_bytes)
+    data = check_text(data, format=format, source=source, max_bytes=max_bytes)
     try:
         return [quad.triple for quad in ox.parse(data, format, base_iri=base_iri)]
     except SyntaxError as exc:
@@ -194,7 +195,7 @@ def parse_rdf_text(
 ) -> bytes:
     """:func:`parse_rdf` as N-Triples text, one line per parsed triple (duplicates kept):
     the parser's terms go straight to the serialiser, never through Python code."""
-    data = _checked(data, format=format, source=source, max_bytes=max_bytes)
+    data = check_text(data, format=format, source=source, max_bytes=max_bytes)
     try:
         quads = ox.parse(data, format, base_iri=base_iri)
         if format in _TRIPLE_FORMATS:
@@ -207,8 +208,9 @@ def parse_rdf_text(
         raise ParseError(str(exc), source=source) from None
 
 
-def _checked(data: bytes, *, format: ox.RdfFormat, source: str, max_bytes: int) -> bytes:
-    """The checks before parsing (size, empty, binary, UTF-8, JSON-LD and XML guards)."""
+def check_text(data: bytes, *, format: ox.RdfFormat, source: str, max_bytes: int) -> bytes:
+    """The checks before parsing (size, empty, binary, UTF-8, JSON-LD and XML guards); the
+    text to parse (JSON-LD with its contexts resolved)."""
     if len(data) > max_bytes:
         raise InputTooLarge(
             f"{source}: larger than the limit of {max_bytes} bytes", source=source, limit=max_bytes

@@ -57,12 +57,14 @@ from registry.registry_graph import publish_sources
 from registry.resources import shapes_dir
 from registry.store import GraphChange, Remembered, Store, diff_ntriples
 
+from .blocks import FORMATS as BLOCK_FORMATS
+from .blocks import cache_file, read_blocks
 from .fetch import FetchConfig, FetchResult, fetch
 from .lines import normalise_lines, own_lines, parse_lines
 from .load import collapse_guard_trips, load_graph, publish_ntriples, quarantine
 from .normalise import normalise
 from .ownership import OwnershipResult, check_ownership
-from .parse import detect_format, parse_rdf_text
+from .parse import check_text, detect_format, parse_rdf_text
 from .record import RunRecord, apply_retention, supply_counts, write_run
 from .state import (
     FeedState,
@@ -196,14 +198,19 @@ def prepare(
     on_event: Event | None = None,
     base: Remembered | None = None,
     reports: Mapping[str, OfferReport] | None = None,
+    blocks: Path | None = None,
 ) -> Prepared:
     """Fetch, parse, normalise, check ownership and validate one feed (no store access);
     with ``base`` (the store's remembered content of the feed's graph) the graph to publish
     comes as a change of it where a diff can apply. ``reports`` stand in for the last run's
-    reports (default ``state.offers``)."""
+    reports (default ``state.offers``). ``blocks`` is the folder of the parse cache
+    (:mod:`importers.blocks`); without it every feed is parsed whole."""
     out = Prepared(feed=feed, partner=partner, started=_now())
     last = state.offers if reports is None else reports
-    _prepare_stages(out, state, last, fetch_config, validator, shapes_hash, validate_lock, on_event)
+    cache = None if blocks is None else cache_file(blocks, feed.id)
+    _prepare_stages(
+        out, state, last, fetch_config, validator, shapes_hash, validate_lock, on_event, cache
+    )
     if base is not None and out.outcome is None and out.publish:
         try:
             out.change = diff_ntriples(base, out.publish)
@@ -223,6 +230,7 @@ def _prepare_stages(
     shapes_hash: str,
     validate_lock: threading.Lock | None,
     on_event: Event | None,
+    cache: Path | None = None,
 ) -> Prepared:
     """The stages of :func:`prepare`, filling ``out``."""
     feed, partner = out.feed, out.partner
@@ -250,16 +258,31 @@ def _prepare_stages(
             data=data,
             declared=feed.format,
         )
-        text = parse_rdf_text(
-            data, format=fmt, source=feed.id, base_iri=result.url, max_bytes=fetch_config.max_bytes
-        )
-        out.triples_fetched = text.count(b"\n")
+        read = None
+        if cache is not None and fmt in BLOCK_FORMATS:
+            check_text(data, format=fmt, source=feed.id, max_bytes=fetch_config.max_bytes)
+            read = read_blocks(
+                data, format=fmt, base_iri=result.url, source_id=feed.id, cache=cache
+            )
+        if read is not None:
+            text, lines, out.triples_fetched = b"", read.lines, read.triples
+        else:
+            text = parse_rdf_text(
+                data,
+                format=fmt,
+                source=feed.id,
+                base_iri=result.url,
+                max_bytes=fetch_config.max_bytes,
+            )
+            out.triples_fetched = text.count(b"\n")
+            lines = None
         if not out.triples_fetched:
             out.outcome, out.message = "EmptyFeed", "the feed holds no triples"
             return out
         previous = last if state.shapes_hash == shapes_hash else None
         lock = validate_lock or threading.Lock()
-        lines = normalise_lines(text, source_id=feed.id)
+        if read is None:
+            lines = normalise_lines(text, source_id=feed.id)
         if lines is None:  # http://schema.org: the rewrite is done on terms
             _prepare_terms(out, text, validator, previous, lock, emit)
             return out
@@ -384,6 +407,7 @@ def _prepare_in_worker(
     shapes_hash: str,
     base: Remembered | None = None,
     reports: _StandIns | None = None,
+    blocks: Path | None = None,
 ) -> Prepared:
     """:func:`prepare` in a worker process, with that process's validator; the triples kept by
     the ownership check are not sent back (the writer needs only the N-Triples to publish),
@@ -401,6 +425,7 @@ def _prepare_in_worker(
             shapes_hash=shapes_hash,
             base=base,
             reports=reports,
+            blocks=blocks,
         )
     if out.ownership is not None:
         out.ownership = replace(out.ownership, kept=[])
@@ -614,6 +639,7 @@ def _harvest(
         _load_vocabulary(store, sources)
     publish_sources(store, sources)
     states = {f.id: _load_state(store, f.id) for f in feeds}
+    blocks = store.cache_dir("blocks")
     lock = threading.Lock()
     records: list[RunRecord] = []
     processes = 0 if own_validator else settings.processes
@@ -639,6 +665,7 @@ def _harvest(
                     fingerprint,
                     store.remembered(feed.iri),
                     stand_ins,
+                    blocks,
                 )
             else:
                 future = pool.submit(
@@ -652,6 +679,7 @@ def _harvest(
                     validate_lock=lock,
                     on_event=on_event,
                     base=store.remembered(feed.iri),
+                    blocks=blocks,
                 )
             futures[future] = feed
         for future in as_completed(futures):

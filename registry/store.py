@@ -162,6 +162,11 @@ class Store(ABC):
         else wrote the graph since (``None``: a caller must send the whole content)."""
         return None
 
+    def cache_dir(self, name: str) -> Path | None:
+        """A folder beside the store for the cache ``name`` (files that may be deleted at any
+        time); ``None`` for a store that has no place on disk."""
+        return None
+
     def change_graph(self, graph: str, change: GraphChange) -> GraphDelta | None:
         """Apply ``change`` when ``graph`` still holds what its base token names; ``None``
         (nothing written) when not: the caller replaces the graph with ``change.content()``."""
@@ -371,6 +376,9 @@ class OxigraphStore(PyoxigraphReads):
 
     def remembered(self, graph: str) -> Remembered | None:
         return self._last.get(graph)
+
+    def cache_dir(self, name: str) -> Path | None:
+        return None if self.path is None else self.path / "cache" / name
 
     def change_graph(self, graph: str, change: GraphChange) -> GraphDelta | None:
         last = self._last.get(graph)
