@@ -44,7 +44,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from registry.errors import InputError
+
 from .lines import normalise_lines
+from .parse import ntriples_of
 
 __all__ = [
     "FORMATS",
@@ -172,10 +175,9 @@ def _parse_block(
     text: bytes, format: ox.RdfFormat, base_iri: str | None, source_id: str
 ) -> tuple[int, bytes] | None:
     try:
-        nt = ox.serialize(ox.parse(text, format, base_iri=base_iri), format=ox.RdfFormat.N_TRIPLES)
-    except (SyntaxError, ValueError):
+        nt = ntriples_of(text, format=format, source=source_id, base_iri=base_iri)
+    except InputError:
         return None
-    nt = nt or b""
     lines = normalise_lines(nt, source_id=source_id)
     if lines is None:
         return None
@@ -191,7 +193,8 @@ def read_blocks(
     cache: Path,
 ) -> BlockLines | None:
     """The feed's normalised lines read in blocks through the cache file ``cache``, or
-    ``None`` where the feed must be read whole (see the module docstring)."""
+    ``None`` where the feed must be read whole (see the module docstring). ``data`` has passed
+    :func:`importers.parse.check_text`."""
     split = split_blocks(data, format)
     if split is None:
         return None

@@ -38,6 +38,7 @@ __all__ = [
     "check_text",
     "detect_format",
     "format_name",
+    "ntriples_of",
     "parse_rdf",
     "parse_rdf_text",
     "read_path",
@@ -196,6 +197,13 @@ def parse_rdf_text(
     """:func:`parse_rdf` as N-Triples text, one line per parsed triple (duplicates kept):
     the parser's terms go straight to the serialiser, never through Python code."""
     data = check_text(data, format=format, source=source, max_bytes=max_bytes)
+    return ntriples_of(data, format=format, source=source, base_iri=base_iri)
+
+
+def ntriples_of(
+    data: bytes, *, format: ox.RdfFormat, source: str, base_iri: str | None = None
+) -> bytes:
+    """:func:`parse_rdf_text` of text that passed :func:`check_text` (no checks again)."""
     try:
         quads = ox.parse(data, format, base_iri=base_iri)
         if format in _TRIPLE_FORMATS:

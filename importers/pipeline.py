@@ -57,14 +57,13 @@ from registry.registry_graph import publish_sources
 from registry.resources import shapes_dir
 from registry.store import GraphChange, Remembered, Store, diff_ntriples
 
-from .blocks import FORMATS as BLOCK_FORMATS
 from .blocks import cache_file, read_blocks
 from .fetch import FetchConfig, FetchResult, fetch
 from .lines import normalise_lines, own_lines, parse_lines
 from .load import collapse_guard_trips, load_graph, publish_ntriples, quarantine
 from .normalise import normalise
 from .ownership import OwnershipResult, check_ownership
-from .parse import check_text, detect_format, parse_rdf_text
+from .parse import check_text, detect_format, ntriples_of
 from .record import RunRecord, apply_retention, supply_counts, write_run
 from .state import (
     FeedState,
@@ -258,31 +257,24 @@ def _prepare_stages(
             data=data,
             declared=feed.format,
         )
+        checked = check_text(data, format=fmt, source=feed.id, max_bytes=fetch_config.max_bytes)
         read = None
-        if cache is not None and fmt in BLOCK_FORMATS:
-            check_text(data, format=fmt, source=feed.id, max_bytes=fetch_config.max_bytes)
+        lines: list[bytes] | None
+        if cache is not None:
             read = read_blocks(
-                data, format=fmt, base_iri=result.url, source_id=feed.id, cache=cache
+                checked, format=fmt, base_iri=result.url, source_id=feed.id, cache=cache
             )
         if read is not None:
             text, lines, out.triples_fetched = b"", read.lines, read.triples
         else:
-            text = parse_rdf_text(
-                data,
-                format=fmt,
-                source=feed.id,
-                base_iri=result.url,
-                max_bytes=fetch_config.max_bytes,
-            )
+            text = ntriples_of(checked, format=fmt, source=feed.id, base_iri=result.url)
+            lines = normalise_lines(text, source_id=feed.id)
             out.triples_fetched = text.count(b"\n")
-            lines = None
         if not out.triples_fetched:
             out.outcome, out.message = "EmptyFeed", "the feed holds no triples"
             return out
         previous = last if state.shapes_hash == shapes_hash else None
         lock = validate_lock or threading.Lock()
-        if read is None:
-            lines = normalise_lines(text, source_id=feed.id)
         if lines is None:  # http://schema.org: the rewrite is done on terms
             _prepare_terms(out, text, validator, previous, lock, emit)
             return out
